@@ -1,0 +1,26 @@
+# f2btune: `make demo` runs the main job on bundled data, `make test` runs the test suite.
+# Both install what is missing first (tools/bootstrap.sh).
+VENV := .venv
+PY := $(VENV)/bin/python
+F2BTUNE := $(VENV)/bin/f2btune
+
+.PHONY: all setup demo test deb clean
+
+all: demo
+
+setup:
+	@sh tools/bootstrap.sh
+
+demo: setup
+	$(F2BTUNE) bench benchmarks/data/flood-small.log --stage all --fast
+
+test: setup
+	$(PY) -m pytest -ra tests
+
+deb: setup
+	dpkg-buildpackage -us -uc -b
+	mkdir -p dist && mv ../fail2ban-f2btune_*.deb ../fail2ban-f2btune_*.buildinfo ../fail2ban-f2btune_*.changes dist/ 2>/dev/null || true
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

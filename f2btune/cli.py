@@ -1,0 +1,66 @@
+"""The ``f2btune`` command: a thin dispatcher over one module per subcommand.
+
+Each module in :mod:`f2btune.commands` defines ``HELP`` (one line), ``DESCRIPTION``
+(optional, shown by ``--help``), ``add_arguments(parser)`` and ``run(args) -> int``.
+Command modules import their core lazily so that ``f2btune --help`` stays fast.
+"""
+import argparse
+import importlib
+import sys
+
+from f2btune import __version__
+from f2btune.errors import ExitStatus, F2btuneError
+
+COMMANDS = (
+    "flood",
+    "bench",
+    "suggest-regex",
+    "rules",
+    "replay",
+    "server",
+    "install",
+    "uninstall",
+    "check",
+)
+
+
+def _module(command):
+    return importlib.import_module("f2btune.commands." + command.replace("-", "_"))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="f2btune",
+        description="Measure and tune fail2ban for small machines and large floods.",
+    )
+    parser.add_argument("--version", action="version", version="f2btune " + __version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for command in COMMANDS:
+        module = _module(command)
+        p = sub.add_parser(
+            command,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or ExitStatus.OK)
+    except F2btuneError as e:
+        print("f2btune %s: error: %s" % (args.command, e), file=sys.stderr)
+        return int(e.exit_status)
+    except KeyboardInterrupt:
+        print("f2btune %s: interrupted" % args.command, file=sys.stderr)
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # e.g. `f2btune rules | head`: not an error worth a traceback
+        sys.stderr.close()
+        return int(ExitStatus.OK)

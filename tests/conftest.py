@@ -1,0 +1,47 @@
+"""Shared fixtures: the real fail2ban, the shared corpus, root-only and small-input switches."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# CI keeps ../shared beside the clone; F2BTUNE_CORPUS overrides.
+CORPUS = os.environ.get("F2BTUNE_CORPUS", os.path.join(os.path.dirname(ROOT), "shared", "corpus"))
+# Tests shrink their inputs (as borg's benchmark tests do): F2BTUNE_TEST_SCALE=1 is the default small size.
+SCALE = float(os.environ.get("F2BTUNE_TEST_SCALE", "1"))
+
+
+@pytest.fixture(scope="session")
+def root_dir():
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def corpus_dir():
+    if not os.path.isdir(CORPUS):
+        pytest.skip("shared corpus not found at %s" % CORPUS)
+    return CORPUS
+
+
+@pytest.fixture
+def as_root():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, netfilter)")
+
+
+@pytest.fixture(scope="session")
+def pypy3():
+    exe = shutil.which("pypy3")
+    if not exe:
+        pytest.skip("pypy3 not installed")
+    return exe
+
+
+def run_cli(*args, env=None, timeout=600, cwd=None):
+    """Run the real ``f2btune`` command in a subprocess; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "f2btune"] + [str(a) for a in args],
+                          capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd or ROOT)
