@@ -18,8 +18,7 @@ test: setup
 	$(PY) -m pytest -ra tests
 
 deb: setup
-	dpkg-buildpackage -us -uc -b
-	mkdir -p dist && mv ../fail2ban-f2btune_*.deb ../fail2ban-f2btune_*.buildinfo ../fail2ban-f2btune_*.changes dist/ 2>/dev/null || true
+	sh tools/build-deb.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

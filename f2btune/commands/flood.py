@@ -1,12 +1,62 @@
-"""PLACEHOLDER: replaced by the module that implements this subcommand."""
-from f2btune.errors import F2btuneError
+"""``f2btune flood``: write a realistic, deterministic SYN-flood log (kernel LOG lines)."""
+from f2btune.errors import InputError
 
-HELP = "(not implemented yet)"
+HELP = "write a realistic SYN-flood log (kernel LOG lines), deterministic for a seed"
+DESCRIPTION = """\
+Write a log of kernel LOG lines as a Raspberry Pi under a SYN flood records them: the LOG
+target's exact text (uptime stamp, IN= OUT= MAC= SRC= DST= ... SYN URGP=0 with its trailing
+space, IPv6 sources fully expanded), Poisson timestamps at --rate lines per second, --sources
+attacker addresses (a few heavy hitters, a long tail), and a --noise fraction of unrelated
+kernel messages and non-SYN packets of other LOG rules, which no SYN filter should match.
+
+Formats: syslog (rsyslog's RFC 3164 file format, the default), rfc3339 (RSYSLOG_FileFormat),
+journal-export (systemd journal export records, for systemd-journal-remote), ulogd (ulogd2
+LOGEMU output of an NFLOG rule).  The same options and --seed give the same file (dates are
+rendered in the local time zone, as rsyslog does).  Memory use does not grow with --lines.
+
+Example: f2btune flood -o flood.log --lines 100000 --sources 250 --rate 40
+"""
 
 
 def add_arguments(parser):
-    pass
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="file to write ('-' for standard output)")
+    parser.add_argument("--lines", type=int, default=10000, metavar="N",
+                        help="number of log records (default: 10000)")
+    parser.add_argument("--sources", type=int, default=250, metavar="K",
+                        help="distinct attacker addresses (default: 250)")
+    parser.add_argument("--rate", type=float, default=40.0, metavar="LINES_PER_S",
+                        help="mean log lines per second (default: 40)")
+    parser.add_argument("--prefix", default="f2b-syn: ", metavar="TEXT",
+                        help="LOG prefix of the flood lines (default: 'f2b-syn: '; '' for none)")
+    parser.add_argument("--format", dest="fmt", default="syslog",
+                        choices=("syslog", "rfc3339", "journal-export", "ulogd"),
+                        help="how the lines reach the log (default: syslog)")
+    parser.add_argument("--ipv6", type=float, default=0.1, metavar="FRACTION",
+                        help="fraction of attacker addresses that are IPv6 (default: 0.1)")
+    parser.add_argument("--noise", type=float, default=0.1, metavar="FRACTION",
+                        help="fraction of unrelated kernel lines (default: 0.1)")
+    parser.add_argument("--seed", type=int, default=1, metavar="S",
+                        help="random seed (default: 1)")
+    parser.add_argument("--start", type=float, default=None, metavar="EPOCH",
+                        help="time of the first line, seconds since the epoch "
+                             "(default: 2026-01-01 00:00 UTC, so that the output is reproducible)")
 
 
 def run(args):
-    raise F2btuneError("this command is not implemented yet")
+    from f2btune.flood import write_flood
+    try:
+        summary = write_flood(args.output, args.lines, sources=args.sources, rate=args.rate,
+                              prefix=args.prefix, fmt=args.fmt, ipv6=args.ipv6, noise=args.noise,
+                              seed=args.seed, start=args.start)
+    except ValueError as e:
+        raise InputError(str(e))
+    except OSError as e:
+        raise InputError("cannot write %s: %s" % (args.output, e.strerror or e))
+    if args.output != "-":
+        import sys
+        span = (summary["last"] - summary["first"]) if summary["lines"] else 0.0
+        print("wrote %d lines to %s: %d attack lines from %d addresses, %d noise, %.0f s at %.1f lines/s"
+              % (summary["lines"], args.output, summary["attack_lines"], summary["hosts"],
+                 summary["noise_lines"], span, args.rate), file=sys.stderr)
+    return 0

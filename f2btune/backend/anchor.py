@@ -1,0 +1,110 @@
+"""The literal anchor: byte strings every failure line must contain, derived from the filter.
+
+A line that lacks them cannot match the jail's regexes, so the backend drops it before
+decoding it, finding its date or running a regex.  The literals are read from the regexes
+fail2ban compiled (tags such as ``<ADDR>`` already expanded) with Python's own regex parser:
+only runs of plain characters that every match must contain count (nothing inside an
+alternative, an optional part or a case-insensitive part).
+"""
+import re
+
+try:  # Python 3.11+
+    import re._parser as sre_parse
+    import re._constants as sre_c
+except ImportError:  # pragma: no cover - Python < 3.11, PyPy 3.9
+    import sre_parse
+    import sre_constants as sre_c
+
+MIN_LITERAL = 3
+# a failure line pays one `in` test per literal: a few long ones are selective enough
+MAX_LITERALS = 3
+
+
+def required_literals(regex):
+    """Plain-character runs (str) that any match of ``regex`` must contain; [] if unknown."""
+    try:
+        parsed = sre_parse.parse(regex)
+    except Exception:
+        return []
+    if parsed.state.flags & re.IGNORECASE:
+        return []
+    runs = []
+    _walk(parsed, runs, [])
+    return [r for r in runs if len(r) >= MIN_LITERAL]
+
+
+def _flush(runs, cur):
+    if cur:
+        runs.append("".join(cur))
+        del cur[:]
+
+
+def _walk(items, runs, cur):
+    for op, av in items:
+        if op is sre_c.LITERAL and 32 <= av < 127:
+            cur.append(chr(av))
+        elif op is sre_c.SUBPATTERN:
+            group, add_flags, del_flags, sub = av
+            if add_flags & re.IGNORECASE:
+                _flush(runs, cur)
+                continue
+            _walk(sub, runs, cur)            # a group is part of the sequence
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1:
+            _flush(runs, cur)
+            inner = []
+            _walk(av[2], runs, inner)        # required at least once, but not contiguous
+            _flush(runs, inner)
+        elif op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue                          # zero width: neighbours stay contiguous
+        else:
+            _flush(runs, cur)
+    return runs
+
+
+def filter_anchors(regexes, prefregex=None, encoding="utf-8"):
+    """Anchor sets for a jail: a list with one tuple of byte literals per failregex.
+
+    A line can match only if it contains every literal of at least one tuple.  Returns None
+    when some failregex has no usable literal (then nothing may be dropped).
+    """
+    try:
+        if "x".encode(encoding) != b"x" or "\n".encode(encoding) != b"\n":
+            return None                       # not ASCII-compatible (UTF-16...): no byte test
+    except LookupError:
+        return None
+    pref = tuple(required_literals(prefregex)) if prefregex else ()
+    sets = []
+    for rx in regexes:
+        lits = pref + tuple(required_literals(rx))
+        if not lits:
+            return None
+        # longest first: the most selective test usually rejects a line soonest
+        uniq = sorted(set(lits), key=len, reverse=True)[:MAX_LITERALS]
+        sets.append(tuple(s.encode("ascii") for s in uniq))
+    return sets or None
+
+
+def explicit_anchor(text):
+    """The ``anchor`` backend option: one literal the user guarantees in every failure line."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    if not text:
+        return None
+    return [(text.encode("utf-8"),)]
+
+
+def make_test(anchor_sets):
+    """A fast predicate bytes -> bool for the anchor sets (None: everything passes)."""
+    if not anchor_sets:
+        return None
+    if len(anchor_sets) == 1:
+        lits = anchor_sets[0]
+        if len(lits) == 1:
+            a = lits[0]
+            return lambda line: a in line
+        if len(lits) == 2:
+            a, b = lits
+            return lambda line: a in line and b in line
+        return lambda line: all(x in line for x in lits)
+    return lambda line: any(all(x in line for x in lits) for lits in anchor_sets)

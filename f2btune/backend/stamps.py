@@ -1,0 +1,87 @@
+"""Cheap time stamps: fail2ban's own date detector, asked once per distinct stamp.
+
+Syslog files carry a stamp at the start of every line and a flood writes many lines per
+second, so the same stamp text repeats.  :class:`StampCache` finds the stamp's end on the
+raw bytes with a fixed-format test (RFC3164 ``Nov 22 01:50:00`` or RFC3339
+``2026-11-22T01:50:00.123456+01:00``), and on a new stamp asks the jail's own
+``DateDetector`` (so ``datepattern``, ``logtimezone`` and the year guess stay fail2ban's);
+it accepts the answer only when the detector matched exactly that stamp at the start of the
+line.  Everything else goes through fail2ban's full ``processLine`` date search.
+"""
+
+_MONTHS = frozenset(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+_DIGITS = frozenset(b"0123456789")
+CACHE_SIZE = 512
+
+
+def stamp_end(raw):
+    """(end of the stamp, cache key) for a line starting with a syslog stamp, else (0, None).
+
+    The key leaves out an RFC3339 fraction: fail2ban drops fractions of a second.
+    """
+    if len(raw) < 16:
+        return 0, None
+    c = raw[0]
+    if 65 <= c <= 90:                               # 'A'..'Z': RFC3164 "Mmm dd HH:MM:SS "
+        if raw[15] == 32 and raw[3] == 32 and raw[9] == 58 and raw[12] == 58 and raw[:3] in _MONTHS:
+            return 15, raw[:15]
+        return 0, None
+    if 48 <= c <= 57 and len(raw) > 20 and raw[4] == 45 and raw[10] == 84 and raw[13] == 58:
+        # RFC3339 "YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM) "
+        end = raw.find(b" ", 19, 40)
+        if end < 0:
+            return 0, None
+        i = 19
+        if raw[i] == 46:                            # '.' fraction
+            i += 1
+            while i < end and raw[i] in _DIGITS:
+                i += 1
+        return end, raw[:19] + raw[i:end]
+    return 0, None
+
+
+class StampCache:
+    """Map stamp text to fail2ban's epoch for it; ``get`` returns (tupleLine, epoch) or None."""
+
+    def __init__(self, flt):
+        self.flt = flt
+        self.cache = {}
+        self.hits = 0
+        self.misses = 0
+        self.detector = None
+
+    def reset(self):
+        self.cache.clear()
+
+    def get(self, raw, text):
+        end, key = stamp_end(raw)
+        if key is None:
+            return None
+        epoch = self.cache.get(key)
+        if epoch is None:
+            epoch = self._detect(text, end)
+            if len(self.cache) >= CACHE_SIZE:
+                self.cache.clear()
+            self.cache[key] = epoch
+            self.misses += 1
+        else:
+            self.hits += 1
+        if epoch is False:
+            return None
+        # ASCII stamp: byte offsets are character offsets
+        return ("", text[:end], text[end:]), epoch
+
+    def _detect(self, text, end):
+        dd = self.flt.dateDetector
+        if dd is None:
+            return False
+        try:
+            m, template = dd.matchTime(text)
+            if not m or m.start(1) != 0 or m.end(1) != end:
+                return False
+            date = dd.getTime(text[:end], (m, template))
+        except Exception:
+            return False
+        if date is None:
+            return False
+        return date[0]

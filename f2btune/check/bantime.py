@@ -1,0 +1,66 @@
+"""Findings on ban times: escalation without a database, timeouts ipset cannot hold."""
+from f2btune.check.registry import Finding, check, finding_type
+
+IPSET_MAX_TIMEOUT = 2147483   # seconds; ipset rejects larger timeouts (fail2ban #2720)
+
+finding_type(
+    "increment-no-db", "warning", "bantime.increment without a database",
+    "fail2ban computes the escalated ban time from the database's ban history; without a "
+    "database (dbfile = :memory: or None) bantime.increment has no effect")
+finding_type(
+    "bantime-over-ipset-limit", "warning", "ban time beyond ipset's timeout limit",
+    "ipset rejects timeouts above 2147483 s (about 24.8 days, fail2ban #2720): the ban action fails")
+
+
+def seconds(value):
+    """fail2ban's own time parser ('10m', '1w', '-1', ...); None when unset or unparsable."""
+    if value is None or str(value).strip() == "":
+        return None
+    from fail2ban.server.mytime import MyTime
+    try:
+        return float(MyTime.str2seconds(str(value)))
+    except Exception:
+        return None
+
+
+def truthy(value):
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+@check
+def check_increment_db(jail, ctx):
+    if truthy(jail.settings.get("bantime.increment")) and not ctx.config.has_database:
+        yield Finding("increment-no-db", jail.name,
+                      "bantime.increment = true but dbfile = %s" % ctx.config.dbfile,
+                      fix="set dbfile in fail2ban.local (Debian default /var/lib/fail2ban/fail2ban.sqlite3)")
+
+
+def _ipset_actions(jail):
+    return [a.name for a in jail.actions
+            if "ipset" in a.name.lower() or "ipset" in (a.path or "").lower() or "ipset" in a.actionban]
+
+
+@check
+def check_ipset_limit(jail, ctx):
+    ipset = _ipset_actions(jail)
+    if not ipset:
+        return
+    bantime = seconds(jail.settings.get("bantime"))
+    if truthy(jail.settings.get("bantime.increment")):
+        maxtime = seconds(jail.settings.get("bantime.maxtime"))
+        if maxtime is None or maxtime <= 0:
+            yield Finding("bantime-over-ipset-limit", jail.name,
+                          "bantime.increment without bantime.maxtime can exceed ipset's %d s (action %s)"
+                          % (IPSET_MAX_TIMEOUT, ", ".join(ipset)),
+                          fix="bantime.maxtime = 24d (or less)")
+            return
+        if maxtime > IPSET_MAX_TIMEOUT:
+            yield Finding("bantime-over-ipset-limit", jail.name,
+                          "bantime.maxtime = %d s exceeds ipset's %d s (action %s)"
+                          % (maxtime, IPSET_MAX_TIMEOUT, ", ".join(ipset)),
+                          fix="bantime.maxtime = 24d (or less)")
+            return
+    if bantime is not None and bantime > IPSET_MAX_TIMEOUT:
+        yield Finding("bantime-over-ipset-limit", jail.name,
+                      "bantime = %d s exceeds ipset's %d s (action %s)" % (bantime, IPSET_MAX_TIMEOUT, ", ".join(ipset)),
+                      fix="bantime = 24d or less (or -1 for permanent bans kept by fail2ban)")

@@ -1,0 +1,99 @@
+"""``f2btune server``: fail2ban's own server, with f2btune's backends registered first.
+
+fail2ban has no backend plug-in hook, so the launcher adds ``f2btune`` and
+``f2btune-journal`` to fail2ban's backend list (version-checked, see
+:mod:`f2btune.backend.register`) and then runs ``fail2ban-server``'s unchanged entry point
+with the given arguments, in this process.  ``--python EXE`` re-executes the launcher
+under another interpreter first (e.g. pypy3), with fail2ban and f2btune on its path.
+"""
+import os
+import shutil
+import sys
+
+from f2btune.errors import DependencyError, UsageError
+
+DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+DROPIN_PATH = "/etc/systemd/system/fail2ban.service.d/f2btune.conf"
+
+
+def package_root():
+    """The directory that holds the ``f2btune`` package (for another interpreter's path)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def python_env(python, env=None):
+    """Environment for running f2btune (and fail2ban) under ``python``."""
+    env = dict(os.environ if env is None else env)
+    paths = [package_root()]
+    if os.path.isdir(DEBIAN_DIST_PACKAGES):
+        paths.append(DEBIAN_DIST_PACKAGES)
+    old = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = os.pathsep.join(paths + ([old] if old else []))
+    return env
+
+
+def resolve_python(python):
+    exe = shutil.which(python) if python else None
+    if python and not exe:
+        raise UsageError("interpreter not found: %s" % python)
+    return exe
+
+
+def server_command(args, python=None):
+    """argv that starts the f2btune-registered fail2ban server (for subprocesses)."""
+    exe = resolve_python(python) if python else sys.executable
+    return [exe, "-m", "f2btune.server"] + list(args)
+
+
+def same_interpreter(exe):
+    try:
+        return os.path.samefile(exe, sys.executable)
+    except OSError:
+        return False
+
+
+def main(args, python=None):
+    """Run fail2ban-server with ``args`` (never returns when the server runs)."""
+    if python:
+        exe = resolve_python(python)
+        if not same_interpreter(exe):
+            argv = server_command(args, exe)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execve(exe, argv, python_env(exe))
+    from f2btune.backend.register import register
+    register()
+    try:
+        from fail2ban.client.fail2banserver import exec_command_line
+    except ImportError as e:  # pragma: no cover - check_version imported fail2ban already
+        raise DependencyError("fail2ban-server is not importable: %s" % e)
+    exec_command_line(["fail2ban-server"] + list(args))
+
+
+def dropin_text(python=None, f2btune=None):
+    """The systemd drop-in that makes fail2ban.service start the server via ``f2btune server``.
+
+    ``f2btune install`` writes it to /etc/systemd/system/fail2ban.service.d/f2btune.conf.
+    """
+    exe = f2btune or shutil.which("f2btune") or "/usr/bin/f2btune"
+    py = " --python %s" % python if python else ""
+    return (
+        "# %s - written by f2btune install; remove it (and run\n"
+        "# 'systemctl daemon-reload') to go back to the stock fail2ban-server.\n"
+        "# f2btune server registers the f2btune backends (backend = f2btune,\n"
+        "# backend = f2btune-journal) and runs fail2ban's own server unchanged.\n"
+        "[Service]\n"
+        "ExecStart=\n"
+        "ExecStart=%s server%s -xf start\n" % (DROPIN_PATH, exe, py)
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except Exception as e:
+        from f2btune.errors import F2btuneError
+        if isinstance(e, F2btuneError):
+            print("f2btune server: error: %s" % e, file=sys.stderr)
+            sys.exit(int(e.exit_status))
+        raise

@@ -1,0 +1,65 @@
+"""End to end: real SYNs -> kernel rules -> LOG -> rsyslog -> fail2ban-server -> f2btune-ipset -> DROP.
+
+Set F2BTUNE_E2E_ACTION=dummy to run the same scenario with fail2ban's dummy action: it must
+fail (nothing blocks the attacker, no ipset entry), which shows the assertions test the action.
+"""
+import time
+
+from tests.e2e.conftest import (ATTACKER4, ATTACKER6, BANTIME, FRIEND4, VICTIM4, VICTIM6)
+
+
+def test_synflood_is_banned_in_the_kernel_restored_expired_and_escalated(lab):
+    lab.start()
+    # baseline: the victim answers (RST from the closed port), nothing is blocked
+    assert lab.probe(VICTIM4, ATTACKER4) == "refused"
+
+    # 1. three sources flood the same port; the friend is in ignoreip
+    lab.flood(VICTIM4, FRIEND4)
+    lab.flood(VICTIM4, ATTACKER4)
+    lab.flood(VICTIM6, ATTACKER6)
+    banned = lab.wait(lambda: (lambda b: b if ATTACKER4 in b and ATTACKER6 in b else None)(lab.banned()),
+                      30, "both attackers banned\n--- kern.log:\n%s\n--- fail2ban.log:\n%s"
+                      % (lab.tail(lab.kernlog, 5), lab.tail(lab.f2blog)))
+    assert FRIEND4 not in banned
+    with open(lab.f2blog) as f:
+        f2blog = f.read()
+    assert "Ignore %s by ip" % FRIEND4 in f2blog, "the friend's flood never reached fail2ban"
+    assert "Ban %s" % FRIEND4 not in f2blog
+
+    # 2. the kernel holds the bans, with the timeout fail2ban has left
+    k4, k6 = lab.kernel(4), lab.kernel(6)
+    assert ATTACKER4 in k4, "no ipset entry for %s: %r\n%s" % (ATTACKER4, k4, lab.tail(lab.f2blog))
+    assert ATTACKER6 in k6
+    assert FRIEND4 not in k4
+    assert abs(k4[ATTACKER4] - banned[ATTACKER4]) <= 2.5, (k4, banned)
+    assert 0 < k4[ATTACKER4] <= BANTIME
+
+    # 3. its SYNs are dropped now; the ignored friend still gets an answer
+    assert lab.probe(VICTIM4, ATTACKER4) == "dropped"
+    assert lab.probe(VICTIM6, ATTACKER6) == "dropped"
+    assert lab.probe(VICTIM4, FRIEND4) == "refused"
+
+    # 4. restart: bans come back from the database with the REMAINING time
+    lab.f2b("stop")
+    assert lab.kernel(4) == {}, "stop must remove the set"
+    lab.start()
+    k4 = lab.wait(lambda: (lambda k: k if ATTACKER4 in k else None)(lab.kernel(4)), 15, "restored ban")
+    left = lab.banned()[ATTACKER4]
+    assert abs(k4[ATTACKER4] - left) <= 2.5, (k4, left)
+    assert k4[ATTACKER4] < BANTIME - 1, "restored with the full bantime instead of what remains"
+    assert lab.probe(VICTIM4, ATTACKER4) == "dropped"
+
+    # 5. the ban expires on time: fail2ban unbans, the kernel entry is gone, SYNs answered again
+    time.sleep(max(0.0, left) + 1.5)
+    lab.wait(lambda: ATTACKER4 not in lab.banned(), 10, "unban at the end of the ban")
+    assert ATTACKER4 not in lab.kernel(4)
+    assert lab.probe(VICTIM4, ATTACKER4) == "refused"
+
+    # 6. a second flood: ban #2 lasts BANTIME x 10 (bantime.increment), applied via prolong
+    lab.flood(VICTIM4, ATTACKER4)
+    lab.wait(lambda: ATTACKER4 in lab.banned(), 30, "second ban")
+    k4 = lab.wait(lambda: (lambda k: k if k.get(ATTACKER4, 0) > 2 * BANTIME else None)(lab.kernel(4)),
+                  25, "prolonged kernel timeout (bantime.increment): %r\n--- fail2ban.log:\n%s"
+                  % (lab.kernel(4), lab.tail(lab.f2blog)))
+    assert BANTIME * 10 - 20 <= k4[ATTACKER4] <= BANTIME * 10, k4
+    assert abs(k4[ATTACKER4] - lab.banned()[ATTACKER4]) <= 2.5
