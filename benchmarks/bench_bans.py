@@ -29,7 +29,6 @@ sys.path.insert(0, ROOT)
 import pyperf  # noqa: E402
 
 ACTIONS = ("f2btune-ipset.py", "iptables-ipset", "iptables-multiport")
-INSIDE = "F2BTUNE_BENCH_NETNS"
 _state = {}
 
 
@@ -101,40 +100,49 @@ def _reexec_in_namespace():
     ns = netns.Netns(name)
     ns.create()
     try:
-        env = dict(os.environ, **{INSIDE: name})
-        return subprocess.call(netns.exec_args(name, [sys.executable] + sys.argv), env=env)
+        return subprocess.call(netns.exec_args(name, [sys.executable] + sys.argv + ["--inside", name]))
     finally:
         ns.delete()
+
+
+def _forward(cmd, args):
+    """pyperf hook: give worker processes our own options (they do not inherit the environment)."""
+    cmd.extend(["--inside", args.inside, "--confdir", args.confdir, "--actions", args.actions])
 
 
 def main():
     if os.geteuid() != 0:
         raise SystemExit("bench_bans.py: needs root (network namespace, iptables, ipset)")
-    if not os.environ.get(INSIDE):
+    if "--inside" not in sys.argv:
         raise SystemExit(_reexec_in_namespace())
-    runner = pyperf.Runner()
+    runner = pyperf.Runner(add_cmdline_args=_forward)
     runner.argparser.add_argument("--actions", default=",".join(ACTIONS),
                                   help="comma list of actions (default: %(default)s)")
+    runner.argparser.add_argument("--inside", help=argparse_hidden())
+    runner.argparser.add_argument("--confdir", help=argparse_hidden())
     args = runner.parse_args()
     from f2btune import paths
-    # one private config dir (stock actions + ours) per manager; workers inherit the path
-    confdir = os.environ.get("F2BTUNE_BENCH_CONFDIR")
-    created = not confdir
+    created = not args.confdir
     if created:
-        confdir = tempfile.mkdtemp(prefix="f2bt-ban-bench-")
-        paths.build_confdir(os.path.join(confdir, "conf"))
-        os.environ["F2BTUNE_BENCH_CONFDIR"] = confdir
-    runner.metadata["f2btune_netns"] = os.environ[INSIDE]
+        # one private config dir (stock actions + ours) per run; workers get its path
+        args.confdir = tempfile.mkdtemp(prefix="f2bt-ban-bench-")
+        paths.build_confdir(os.path.join(args.confdir, "conf"))
+    runner.metadata["f2btune_netns"] = args.inside
     try:
         for name in args.actions.split(","):
             if name not in ACTIONS:
                 raise SystemExit("bench_bans.py: unknown action %r (known: %s)" % (name, ", ".join(ACTIONS)))
             for measure in ("ban", "cpu"):
                 runner.bench_time_func("%s %s" % (measure, name), _ban, name,
-                                       os.path.join(confdir, "conf"), measure)
+                                       os.path.join(args.confdir, "conf"), measure)
     finally:
         if created:
-            shutil.rmtree(confdir, ignore_errors=True)
+            shutil.rmtree(args.confdir, ignore_errors=True)
+
+
+def argparse_hidden():
+    import argparse
+    return argparse.SUPPRESS
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     # tracked and untracked-but-not-ignored files that exist (no .venv, build, dist, caches)
     git ls-files -z -co --exclude-standard | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$src"
 else
-    tar --exclude=./.venv --exclude=./build --exclude=./dist --exclude=./.git -cf - . | tar -xf - -C "$src"
+    tar --exclude=./.venv --exclude=./build --exclude=./dist --exclude=./.git --exclude=__pycache__ \
+        --exclude='*.pyc' --exclude='*.egg-info' --exclude=.pytest_cache -cf - . | tar -xf - -C "$src"
 fi
 rm -rf "$src/debian/fail2ban-f2btune" "$src/debian/.debhelper" "$src/debian/files"
 (cd "$src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || {

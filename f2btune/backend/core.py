@@ -17,6 +17,7 @@ Per batch (all the complete lines a wake-up found):
    outcome), so ``bantime.increment`` and the database see what a stock backend shows.
 """
 import logging
+import re
 import time
 
 from f2btune.backend import anchor as _anchor
@@ -26,8 +27,11 @@ log = logging.getLogger("fail2ban.f2btune")
 
 STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "matched_lines", "failures",
              "banned_skipped", "ignored", "handoffs", "bans", "undecodable", "nul_lines",
-             "oversize_lines", "errors", "date_fallback")
+             "oversize_lines", "errors", "date_fallback", "counted_lines",
+             "prompt_bans", "prompt_ban_ms")
 
+# groups whose presence makes a failure depend on more than "a failregex matched this address"
+UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
 # how long a queued ban keeps its address skipped before the ban list is trusted alone
 PENDING_BAN_S = 3.0
 
@@ -58,6 +62,10 @@ def parse_size(value, name):
         raise ValueError("backend option %s=%r: expected a size, e.g. 64K" % (name, value))
 
 
+def _as_bool(value):
+    return str(value).strip().lower() not in ("no", "false", "0", "off")
+
+
 class _Id(object):
     """The one method BanManager._inBanList needs from a ticket."""
     __slots__ = ("fid",)
@@ -73,7 +81,7 @@ class BatchCore(object):
     """Mixed into a fail2ban Filter subclass: batch processing and the FailManager hand-off."""
 
     # backend options shared by both flavours (jail: backend = f2btune[anchor="f2b-syn: ", ...])
-    CORE_OPTIONS = ("anchor", "maxdelay", "maxlinesize", "prefilter")
+    CORE_OPTIONS = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban")
 
     def _core_init(self, options):
         self.stats = dict.fromkeys(STAT_KEYS, 0)
@@ -84,12 +92,15 @@ class BatchCore(object):
         self.maxlinesize = parse_size(options.pop("maxlinesize", "64K"), "maxlinesize")
         if self.maxlinesize < 256:
             raise ValueError("backend option maxlinesize must be at least 256 bytes")
-        self._prefilter = str(options.pop("prefilter", "yes")).lower() not in ("no", "false", "0", "off")
+        self._prefilter = _as_bool(options.pop("prefilter", "yes"))
+        self._promptban = _as_bool(options.pop("promptban", "yes"))
         self._anchor_key = None
         self._anchor_test = None
         self.anchor_sets = None
         self._stamps = StampCache(self)
         self._pending_bans = {}
+        self._fast = None
+        self._raw2fid = {}
 
     # -- anchor ------------------------------------------------------------------------
     def _refresh_anchor(self):
@@ -109,8 +120,32 @@ class BatchCore(object):
         self.anchor_sets = sets
         self._anchor_test = _anchor.make_test(sets)
         self._stamps.reset()
+        self._fast = self._fast_regexes(key)
+        self._raw2fid = {}
         log.info("[%s] f2btune anchor: %s", self.jailName,
                  " | ".join(" & ".join(repr(x.decode()) for x in s) for s in sets) if sets else "none (every line checked)")
+
+    def _fast_regexes(self, key):
+        """Compiled failregexes for counting lines per address, or None where that is unsafe.
+
+        Counting is exact when a failregex match alone makes a failure whose id is the
+        matched address: no prefregex, one line per buffer, no ignoreregex, no F-ID,
+        F-NOFAIL or multi-line id groups.  Otherwise every line goes through processLine.
+        """
+        regexes, pref, maxlines = key[0], key[1], key[2]
+        if not self._prefilter or pref or maxlines != 1 or self.getIgnoreRegex() or not regexes:
+            return None
+        out = []
+        for rx in regexes:
+            try:
+                c = re.compile(rx)
+            except re.error:
+                return None
+            names = set(c.groupindex)
+            if names & UNSAFE_GROUPS or not ({"ip4", "ip6"} & names):
+                return None
+            out.append((c, c.groupindex.get("ip4"), c.groupindex.get("ip6")))
+        return out
 
     def _core_encoding(self):
         enc = self.getLogEncoding()
@@ -131,8 +166,14 @@ class BatchCore(object):
         enc = self._core_encoding()
         stamps = self._stamps
         process = self.processLine
+        fast = self._fast if self.inOperation else None
+        now = time.time()
         groups = {}
-        dropped = 0
+        counted = {}                 # address text -> [n, first, last, [(tupleLine, epoch)...]]
+        banned_keys = {}
+        raw2fid = self._raw2fid
+        keep = max(1, self.failManager.maxMatches or 1)
+        dropped = skipped = 0
         for i, raw in enumerate(lines):
             if test is not None and not test(raw):
                 dropped += 1
@@ -149,44 +190,119 @@ class BatchCore(object):
                 text = raw.decode("utf-8", "replace")
             if text.endswith("\r"):
                 text = text.rstrip("\r")
-            try:
-                if journal_times is not None:
-                    iso, epoch = journal_times[i]
-                    found = process(("", iso + " ", text), epoch)
-                else:
-                    ts = stamps.get(raw, text)
-                    if ts is None:
-                        st["date_fallback"] += 1
-                        found = process(text)
+            if journal_times is not None:
+                iso, epoch = journal_times[i]
+                ts = (("", iso + " ", text), epoch)
+            else:
+                ts = stamps.get(raw, text)
+            if fast is not None and ts is not None:
+                tl = ts[0]
+                buf = tl[0] + tl[2] + "\n"
+                key = m = None
+                for rx, g4, g6 in fast:
+                    m = rx.search(buf)
+                    if m is not None:
+                        key = (g4 and m.group(g4)) or (g6 and m.group(g6))
+                        break
+                if m is None:
+                    continue                  # no failregex matches: not a failure
+                if key:
+                    b = banned_keys.get(key)
+                    if b is None:
+                        fid = raw2fid.get(key)
+                        b = banned_keys[key] = fid is not None and self._is_banned(fid, now)
+                    if b:
+                        skipped += 1
+                        continue
+                    epoch = ts[1]
+                    if abs(epoch - now) > 60:     # fail2ban's rule for odd stamps in operation
+                        epoch = now
+                    c = counted.get(key)
+                    if c is None:
+                        counted[key] = [1, epoch, epoch, [(tl, ts[1])]]
                     else:
-                        found = process(ts[0], ts[1])
+                        c[0] += 1
+                        if epoch < c[1]:
+                            c[1] = epoch
+                        if epoch > c[2]:
+                            c[2] = epoch
+                        c[3].append((tl, ts[1]))
+                        if len(c[3]) > keep:
+                            del c[3][0]
+                    continue
+            try:
+                if ts is None:
+                    st["date_fallback"] += 1
+                    found = process(text)
+                else:
+                    found = process(ts[0], ts[1])
             except Exception as e:
                 st["errors"] += 1
                 log.error("[%s] failed to process line %r: %r", self.jailName, text[:200], e)
                 continue
-            if not found:
-                continue
-            st["matched_lines"] += 1
-            for element in found:
-                fid, t, fail = element[1], element[2], element[3]
-                g = groups.get(fid)
-                if g is None:
-                    groups[fid] = [t, t, 1, fail.get("matches") or [], fail]
-                else:
-                    if t < g[0]:
-                        g[0] = t
-                    if t > g[1]:
-                        g[1] = t
-                    g[2] += 1
-                    m = fail.get("matches")
-                    if m:
-                        g[3] = g[3] + m
-                    g[4] = fail
+            if found:
+                self._collect(groups, found, 1)
         st["anchor_dropped"] += dropped
+        st["failures"] += skipped
+        st["banned_skipped"] += skipped
+        if counted:
+            self._resolve_counted(counted, groups, raw2fid)
         if groups:
             return self._hand_off(groups)
         self.performSvc()
         return 0
+
+    def _collect(self, groups, found, weight, times=None):
+        st = self.stats
+        st["matched_lines"] += weight
+        for element in found:
+            fid, t, fail = element[1], element[2], element[3]
+            first = last = t
+            if times is not None:
+                first, last = times
+            g = groups.get(fid)
+            if g is None:
+                groups[fid] = [first, last, weight, fail.get("matches") or [], fail]
+            else:
+                if first < g[0]:
+                    g[0] = first
+                if last > g[1]:
+                    g[1] = last
+                g[2] += weight
+                m = fail.get("matches")
+                if m:
+                    g[3] = g[3] + m
+                g[4] = fail
+
+    def _resolve_counted(self, counted, groups, raw2fid):
+        """fail2ban's processLine on the last few lines of each counted address; the rest counted."""
+        st = self.stats
+        process = self.processLine
+        if len(raw2fid) > 65536:
+            raw2fid.clear()
+        for key, (n, first, last, samples) in counted.items():
+            st["counted_lines"] += n
+            results = []
+            for tl, epoch in samples:
+                try:
+                    found = process(tl, epoch)
+                except Exception as e:
+                    st["errors"] += 1
+                    log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
+                    continue
+                if found:
+                    results.extend(found)
+            if not results:
+                continue
+            raw2fid[key] = results[-1][1]
+            # the sampled lines carry fail2ban's own data (id, matches, F-* groups); the
+            # others of the batch add to the count with the same id
+            merged = dict(results[-1][3])
+            matches = []
+            for r in results:
+                matches.extend(r[3].get("matches") or [])
+            merged["matches"] = matches
+            self._collect(groups, [(None, results[-1][1], last, merged)], n, (first, last))
 
     def _is_banned(self, fid, now):
         t = self._pending_bans.get(fid)
@@ -239,11 +355,35 @@ class BatchCore(object):
                 for _ in range(min(n, maxretry)):
                     Observers.Main.add("failureFound", self.jail, tick)
         st["handoffs"] += handoffs
+        if self._promptban and self.jail.hasFailTickets:
+            self._prompt_ban()
         if len(self._pending_bans) > 4096:
             self._pending_bans = dict((k, v) for k, v in self._pending_bans.items()
                                       if now - v < PENDING_BAN_S)
         self.performSvc()
         return handoffs
+
+    def _prompt_ban(self):
+        """Run the queued bans now, in this thread, as ``fail2ban-client set JAIL banip`` does.
+
+        fail2ban's actions thread polls its queue with sleeps growing from 0.2 s to 2 s, so
+        a ticket can wait up to a second; under a flood that is a second of lines from an
+        address that should be stopped.  The queue is thread-safe and each ticket is taken
+        once, by whichever thread gets it first.
+        """
+        checkban = getattr(self.jail.actions, "_Actions__checkBan", None)
+        if checkban is None:
+            return
+        t0 = time.time()
+        for _ in range(1000):
+            if not self.jail.hasFailTickets:
+                break
+            try:
+                self.stats["prompt_bans"] += checkban() or 0
+            except Exception as e:  # pragma: no cover - the actions thread would log the same
+                log.error("[%s] f2btune: ban failed: %r", self.jailName, e)
+                break
+        self.stats["prompt_ban_ms"] += int((time.time() - t0) * 1000)
 
     def stats_status(self):
         """Extra rows for ``fail2ban-client status <jail>``."""

@@ -42,6 +42,8 @@ def check_internals():
     problems += _require(BanManager, ("_inBanList",), "BanManager")
     problems += _require(FailTicket, ("setTime", "getAttempt"), "FailTicket")
     problems += _require(observer, ("Observers",), "observer")
+    from fail2ban.server.actions import Actions
+    problems += _require(Actions, ("_Actions__checkBan",), "Actions")
     if problems:
         raise Fail2banVersionError(
             "fail2ban %s lacks internals the f2btune backend needs (%s); f2btune supports 1.0.x and 1.1.x"

@@ -3,16 +3,17 @@
 Per interpreter, pyperf's settings (documented in ``f2btune bench --help``):
 
 - CPython: ``--fast`` 3 processes x 3 values after 1 warm-up, otherwise 10 x 3; loops calibrated.
-- PyPy (JIT): pyperf itself runs under pypy3; ``--fast`` 2 processes x 5 values, otherwise 6 x 10
-  (pyperf's JIT defaults); warm-up values are set so that at least JIT_WARMUP_LINES lines are
-  processed before the first measured value (pyperf 2.8+ does not calibrate JIT warm-ups).
-- Cold: a second pyperf run with 1 loop, 0 warm-ups, 1 value per fresh process (3, or 6 without
+- PyPy (JIT): pyperf itself runs under pypy3; ``--fast`` 2 processes x 3 values after 1 warm-up
+  value, otherwise 6 x 10 after 3 (pyperf's JIT defaults); before those, each worker makes
+  untimed passes until JIT_WARMUP_LINES lines went through (30 000 with ``--fast``, 50 000
+  otherwise: pyperf 2.8+ does not calibrate JIT warm-ups, and fail2ban's Filter under PyPy needs
+  a few 10 000 lines to reach its warm speed).
+- Cold: a second pyperf run with 1 loop, 0 warm-ups, 1 value per fresh process (2, or 6 without
   ``--fast``): the first pass over the sample in a new process, i.e. a short flood hitting a server.
 
 Each run's pyperf JSON is kept; every figure of the summary is read back from those files.
 """
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -24,8 +25,8 @@ from f2btune.errors import DependencyError, InputError
 from f2btune.bench import stages as stages_mod
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
-JIT_WARMUP_LINES = 50000
-SAMPLE_FAST = 20000
+JIT_WARMUP_LINES = {True: 30000, False: 50000}  # by fast
+SAMPLE_FAST = 10000
 SAMPLE_FULL = 100000
 # F2BTUNE_BENCH_QUICK=1 shrinks pyperf's processes/values to the minimum (used by the test suite)
 QUICK_ENV = "F2BTUNE_BENCH_QUICK"
@@ -52,17 +53,22 @@ def pyperf_options(interp, fast, mode, sample_lines):
     """pyperf command-line options for one run (see the module docstring)."""
     quick = os.environ.get(QUICK_ENV, "") not in ("", "0")
     if mode == "cold":
-        procs = 1 if quick else (3 if fast else 6)
+        procs = 1 if quick else (2 if fast else 6)
         return ["--loops=1", "--warmups=0", "--values=1", "--processes=%d" % procs]
     if interp.jit:
-        procs, values = (1, 2) if quick else ((2, 5) if fast else (6, 10))
-        warmups = min(20, max(2, int(math.ceil(float(JIT_WARMUP_LINES) / max(1, sample_lines)))))
-        if quick:
-            warmups = 2
+        # plus the worker's untimed JIT warm-up passes (JIT_WARMUP_LINES lines)
+        procs, values, warmups = (1, 2, 1) if quick else ((2, 3, 1) if fast else (6, 10, 3))
     else:
         procs, values = (1, 2) if quick else ((3, 3) if fast else (10, 3))
         warmups = 1
     return ["--processes=%d" % procs, "--values=%d" % values, "--warmups=%d" % warmups]
+
+
+def jit_warmup_lines(fast):
+    """Lines of untimed passes a JIT worker makes before pyperf's warm-ups (small when quick)."""
+    if os.environ.get(QUICK_ENV, "") not in ("", "0"):
+        return 2000
+    return JIT_WARMUP_LINES[bool(fast)]
 
 
 class Job(object):
@@ -90,7 +96,7 @@ class Job(object):
     def run(self, fast, timeout=3600):
         with open(self.spec_path, "w") as f:
             json.dump({"name": self.name, "log": self.log, "sample_lines": self.sample_lines,
-                       "stage": self.stage, "mode": self.mode,
+                       "stage": self.stage, "mode": self.mode, "jit_warmup_lines": jit_warmup_lines(fast),
                        "candidate": self.candidate.to_dict()}, f)
         if os.path.exists(self.json_path):
             os.unlink(self.json_path)
@@ -180,9 +186,10 @@ def run(log, candidates, stages, interps, fast=True, sample_lines=None, workdir=
         key = None
         if isinstance(job, tuple):
             key, job = job
-        if progress:
-            progress("[%d/%d] %s" % (i, len(jobs), job.name))
+        t0 = time.time()
         path = job.run(fast)
+        if progress:
+            progress("[%d/%d] %s (%.1f s)" % (i, len(jobs), job.name, time.time() - t0))
         fig = load_figures(path)
         fig["pyperf_json"] = path
         figures[key or (job.candidate.name, job.stage, job.interp.label, job.mode)] = fig

@@ -62,5 +62,6 @@ def check_ipset_limit(jail, ctx):
             return
     if bantime is not None and bantime > IPSET_MAX_TIMEOUT:
         yield Finding("bantime-over-ipset-limit", jail.name,
-                      "bantime = %d s exceeds ipset's %d s (action %s)" % (bantime, IPSET_MAX_TIMEOUT, ", ".join(ipset)),
+                      "bantime = %d s exceeds ipset's %d s (action %s)"
+                      % (bantime, IPSET_MAX_TIMEOUT, ", ".join(ipset)),
                       fix="bantime = 24d or less (or -1 for permanent bans kept by fail2ban)")

@@ -85,7 +85,6 @@ def f2btune_filter(jail, lines, confdir):
 def measure_jails(config, ctx, findings):
     """Benchmark each jail's log; update findings' costs in place; return measurement rows."""
     from f2btune.bench.api import Candidate, run_bench
-    from f2btune.check.dates import CANDIDATES, fitting_pattern  # noqa: F401 (same module the check uses)
     rows = []
     tmp = tempfile.mkdtemp(prefix="f2btune-check-%d-" % os.getpid())
     try:

@@ -10,7 +10,8 @@ the longest piece common to all of them moves into ``prefregex`` before ``<F-CON
 import collections
 import re
 
-MAX_TEMPLATES = 16
+MAX_TEMPLATES = 40
+STEM_WORDS = 4      # words of the message kept after the address in 'stem' mode
 MIN_POSITIVES = 2
 
 TAG_RE = re.compile(r"^([A-Za-z][\w./-]*?)(\([^)\s]*\))?(\[\d+\])?:$")
@@ -115,8 +116,27 @@ def _pieces(text, host_side):
     return out
 
 
-def templates(positives, rests):
-    """Group positives by shape; return list of (before pieces, host re, after pieces, members)."""
+def _cut_stem(pieces):
+    """Keep the address's closing text and the first STEM_WORDS words after it; returns
+    (pieces, cut) -- cut is True when something was left out."""
+    words = 0
+    for i, (_, kind, _) in enumerate(pieces):
+        if kind.startswith("W:") or kind.startswith("mixed:"):
+            words += 1
+            if words == STEM_WORDS:
+                return pieces[:i + 1], i + 1 < len(pieces)
+    return pieces, False
+
+
+def _first_word(pieces):
+    for _, kind, raw in pieces:
+        if kind.startswith("W:"):
+            return raw
+    return None
+
+
+def templates(positives, rests, tails="full", strict=False):
+    """Group positives by shape; return list of (before pieces, host re, after pieces, members, cut)."""
     left_hints = collections.Counter()
     located = []
     for p, rest in zip(positives, rests):
@@ -131,14 +151,22 @@ def templates(positives, rests):
                            "written (%r)" % (p.host, p.index + 1, p.line[:120]))
         before, after = rest[:at], rest[at + len(p.host):].rstrip()
         # split the address's own token: "[client " + ADDR + ":51380]"
-        located.append((p, _pieces(before, "left"), host_regex(p.host), _pieces(after, "right")))
+        a = _pieces(after, "right")
+        cut = False
+        if tails == "stem":
+            a, cut = _cut_stem(a)
+        elif tails == "none":
+            a, cut = a[:1] if a and a[0][1].startswith("post:") else [], True
+        located.append((p, _pieces(before, "left"), host_regex(p.host), a, cut))
     groups = collections.OrderedDict()
-    for p, b, h, a in located:
-        key = (tuple(k if not k.startswith("W:") else "W" for _, k, _ in b), h,
+    for p, b, h, a, cut in located:
+        key = (cut, tuple(k if not k.startswith("W:") else "W" for _, k, _ in b), h,
                tuple(k if not k.startswith("W:") else "W" for _, k, _ in a),
-               # the words right before the address are part of the shape ("from", "by", ...)
-               tuple(r for _, k, r in b[-4:] if k.startswith("W:")))
-        groups.setdefault(key, []).append((p, b, h, a))
+               # the message's first word on each side of the address ("Failed", "Invalid",
+               # "File", "script") and the word right before it ("from", "by") are literal:
+               # words that vary inside one message (user names, paths) become \S+
+               _first_word(b), _first_word(a), _first_word(list(reversed(b))))
+        groups.setdefault(key, []).append((p, b, h, a, cut))
     out = []
     for members in groups.values():
         def merge(idx):
@@ -148,8 +176,12 @@ def templates(positives, rests):
                 regs = {c[0] for c in col}
                 raws = {c[2] for c in col}
                 kind = col[0][1]
-                if kind.startswith("kv:") and len(raws) == 1 and re.match(r"^[A-Za-z_]+=[A-Z]+$", col[0][2]):
-                    pieces.append(lit(col[0][2]))          # PROTO=TCP: a constant protocol word
+                if kind.startswith("kv:") and len(raws) == 1 and (
+                        strict or re.match(r"^[A-Za-z_]+=[A-Z_]+$", col[0][2])):
+                    pieces.append(lit(col[0][2]))          # PROTO=TCP, type=USER_ERR: constant
+                elif (kind.startswith("mixed:") and len(raws) == 1 and len(members) >= 3
+                      and max(len(d) for d in re.findall(r"\d+", col[0][2])) <= 2):
+                    pieces.append(lit(col[0][2]))          # "f2b-syn:", "ssh2": constant names
                 elif len(regs) == 1:
                     pieces.append(col[0][0])
                 elif all(c[1] == "sp" for c in col):
@@ -157,7 +189,13 @@ def templates(positives, rests):
                 else:
                     pieces.append(r"\S+")                 # a word that varies: user name, ...
             return pieces
-        out.append((merge(1), members[0][2], merge(3), [m[0] for m in members]))
+        after = merge(3)
+        if members[0][4]:
+            while after and after[-1] in (" ", r"\s+"):
+                after.pop()
+        out.append((merge(1), members[0][2], after, [m[0] for m in members], members[0][4]))
+    # fail2ban tries failregex lines in order until one matches: most frequent shape first
+    out.sort(key=lambda g: -len(g[3]))
     if len(out) > MAX_TEMPLATES:
         raise NoAnchor("too varied to anchor: the positive lines have %d different shapes "
                        "(at most %d are turned into failregex lines)" % (len(out), MAX_TEMPLATES))
@@ -185,38 +223,53 @@ class Suggestion(object):
         self.tails = tails
 
 
-def suggest(positives, tails=True):
-    """Build the anchored regexes for these positives (list of Positive)."""
-    if len(positives) < MIN_POSITIVES:
-        raise NoAnchor("sample too small: %d positive line(s), need at least %d to tell the "
-                       "fixed parts of a line from the variable ones" % (len(positives), MIN_POSITIVES))
+def suggest(positives, tails="full", strict=False):
+    """Build the anchored regexes for these positives (list of Positive).
+
+    ``tails``: 'full' (the whole line after the address, anchored with $), 'stem' (the
+    first words after the address: "] File does not exist:"), 'none' (nothing after the
+    address's own token). ``strict``: KEY=value fields constant in the sample stay literal."""
+    distinct = len({p.line for p in positives})
+    if distinct < MIN_POSITIVES:
+        raise NoAnchor("sample too small: %d distinct matching line(s), need at least %d to tell "
+                       "the fixed parts of a line from the variable ones" % (distinct, MIN_POSITIVES))
     hdr = syslog_header(positives)
     if hdr:
         head, rests, names = hdr
     else:
         head, rests, names = None, [p.content for p in positives], []
-    groups = templates(positives, rests)
+    groups = templates(positives, rests, tails, strict)
     befores = [g[0] for g in groups]
     common = common_prefix(befores)
+    # the message itself ("Invalid user ...") stays in the failregex: the anchor ends
+    # before its first plain word
+    for i, piece in enumerate(common):
+        if re.match(r"^[A-Za-z]+$", piece):
+            common = common[:i]
+            break
     # keep the text right before the address in the failregex ("from ", "SRC=", "[client ")
     if common and any(len(b) == len(common) for b in befores):
         while common and common[-1] not in (" ", r"\s+"):
             common.pop()
     anchor = "".join(common)
     failregex = []
-    for before, hre, after, _ in groups:
-        body = "".join(before[len(common):]) + hre + ("".join(after) if tails else "")
-        failregex.append("^" + body + (r"\s*$" if tails else ""))
+    for before, hre, after, _, cut in groups:
+        body = "".join(before[len(common):]) + hre + "".join(after)
+        failregex.append("^" + body + ("" if cut else r"\s*$"))
     # dedupe, keep order
-    seen, uniq = set(), []
-    for r in failregex:
+    seen, uniq, members = {}, [], []
+    for r, g in zip(failregex, groups):
         if r not in seen:
-            seen.add(r)
+            seen[r] = len(uniq)
             uniq.append(r)
+            members.append([])
+        members[seen[r]].extend(g[3])
     if head or anchor:
         pref_head = head or r"^\s*"
         prefregex = pref_head + anchor + "<F-CONTENT>.+</F-CONTENT>$"
         # the anchor and failregex meet: the space after the anchor is part of the content
     else:
         prefregex = None
-    return Suggestion(head, anchor, prefregex, uniq, names, len(groups), tails)
+    sug = Suggestion(head, anchor, prefregex, uniq, names, len(groups), tails)
+    sug.members = members  # positives per failregex line
+    return sug

@@ -54,7 +54,7 @@ def summary(baseline, candidate, lines):
         "baseline_matched": len(base_hit),
         "matched": len(cand_hit),
         "same_lines": base_hit == cand_hit,
-        "hosts_equal": all(baseline[i] == candidate[i] for i in base_hit if i in set(cand_hit)),
+        "hosts_equal": all(baseline[i] == candidate[i] for i in set(base_hit) & set(cand_hit)),
         "mismatches": mism,
         "equivalent": not mism,
     }

@@ -148,8 +148,15 @@ def scenario_restore_and_prolong(count):
     action.ban(_ticket(jail, "2001:db8::77", now - 400, 600, restored=True)[1])
     time.sleep(0.5)     # the bulk add runs RESTORE_DELAY after the last restored ban
     out = {"v4": _saved("f2bt-b4rst"), "v6": _saved("f2bt6-b4rst")}
+    # the bulk path itself: whole batches accepted by the kernel, nothing left to add singly
+    out["bulk_failed4"] = action.kernel.add_many("f2bt-b4rst", 4, [("198.18.%d.%d" % (i >> 8, i & 255), 50)
+                                                                   for i in range(2500)])
+    out["bulk_failed6"] = action.kernel.add_many("f2bt6-b4rst", 6, [("2001:db8::%x" % i, 50)
+                                                                    for i in range(1, 1600)])
+    out["bulk4"] = sum(1 for ip, t in _saved("f2bt-b4rst").items() if ip.startswith("198.18.") and t <= 50)
+    out["bulk6"] = sum(1 for ip in _saved("f2bt6-b4rst") if ip.startswith("2001:db8::"))   # ::77 overlaps
     # prolong (bantime.increment): same ticket, longer bantime
-    t, info = _ticket(jail, "192.0.2.50", now, 60)
+    t, info = _ticket(jail, "192.0.2.50", time.time(), 60)
     action.ban(info)
     out["before_prolong"] = _saved("f2bt-b4rst")["192.0.2.50"]
     t.setBanTime(3600)
@@ -246,6 +253,8 @@ def test_restored_bans_get_remaining_time_in_bulk_and_prolong_extends(worker):
     assert len(restored) == count
     assert all(190 <= t <= 200 for t in restored), (min(restored), max(restored))
     assert 190 <= out["v6"]["2001:db8::77"] <= 200
+    assert out["bulk_failed4"] == [] and out["bulk4"] == 2500
+    assert out["bulk_failed6"] == [] and out["bulk6"] == 1599
     assert out["prolongable"] is True
     assert 58 <= out["before_prolong"] <= 60
     assert 3590 <= out["after_prolong"] <= 3600
@@ -274,3 +283,33 @@ def test_refresh_rule_rearms_and_natural_expiry_is_left_to_the_kernel(worker):
         in out["rules4"]
     assert "--add-set f2bt6-b4ref src --exist --timeout 90" in out["rules6"]
     assert out["kept"] and out["deleted"]
+
+
+def scenario_unprivileged():
+    os.setgid(65534)
+    os.setuid(65534)            # nobody: no CAP_NET_ADMIN
+    log = _Records()
+    logging.getLogger("fail2ban").addHandler(log)
+    jail, action = _jail("b4perm", {})
+    action.start()
+    action.ban(_ticket(jail, "192.0.2.8", time.time(), 600)[1])
+    action.unban(_ticket(jail, "192.0.2.8", time.time(), 600)[1])
+    out = {"started": action.started, "pending": sorted(action._pending),
+           "errors": [m for lvl, m in log.lines if lvl == "ERROR"]}
+    action.stop()
+    return out
+
+
+def test_no_privilege_is_a_clear_error_not_a_crash(as_root):
+    ns = netns.Netns("f2bt-ban-unpriv-%d" % os.getpid())
+    ns.create()
+    pool = ns.pool()
+    try:
+        out = pool.apply(scenario_unprivileged)
+    finally:
+        pool.terminate()
+        pool.join()
+        ns.delete()
+    assert out["started"] is False
+    assert any("cannot start" in e and "not permitted" in e for e in out["errors"]), out["errors"]
+    assert any("192.0.2.8 NOT applied" in e for e in out["errors"]), out["errors"]

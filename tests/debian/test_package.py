@@ -8,8 +8,11 @@ Whatever is left in the overlays' upper layers after the purge is what the packa
 """
 import configparser
 import os
+import pathlib
+import re
 import shutil
 import subprocess
+import tempfile
 import textwrap
 
 import pytest
@@ -106,36 +109,55 @@ INSIDE = textwrap.dedent("""\
     export DEBIAN_FRONTEND=noninteractive
     dpkg -i "$DEB" > "$OUT/install.log" 2>&1
     dpkg-query -W -f='${Status}\\n${Conffiles}\\n' fail2ban-f2btune > "$OUT/status.txt"
-    f2btune --version > "$OUT/version.txt"
+    /usr/bin/f2btune --version > "$OUT/version.txt"
     cd / && /usr/bin/python3 -c 'import f2btune; print(f2btune.__file__)' > "$OUT/module.txt"
     printf '[sshd]\\nenabled = false\\n\\n[f2btune-synflood]\\nenabled = true\\nlogpath = %s\\n' "$LOG" \\
         > /etc/fail2ban/jail.d/zz-f2btune-test.local
     fail2ban-client -t > "$OUT/configtest.txt" 2>&1
     fail2ban-client -d > "$OUT/dump.txt" 2>&1
-    rc=0; f2btune check --json > "$OUT/check.json" 2> "$OUT/check.err" || rc=$?
+    rc=0; /usr/bin/f2btune check --json > "$OUT/check.json" 2> "$OUT/check.err" || rc=$?
     echo "$rc" > "$OUT/check.rc"
     rm /etc/fail2ban/jail.d/zz-f2btune-test.local
     dpkg --purge fail2ban-f2btune > "$OUT/purge.log" 2>&1
-    cd "$T" && find etc.up usr.up var.up -mindepth 1 ! -type d > "$OUT/residue.txt"
+    cd "$T" && find etc.up usr.up var.up -mindepth 1 ! -type d -printf '%y %p\\n' > "$OUT/residue.txt"
     """)
 
 
-def test_install_configtest_purge(deb, tmp_path):
+def test_install_configtest_purge(deb):
     if os.geteuid() != 0:
         pytest.skip("needs root (mount namespace, dpkg)")
     _tool("unshare")
     host_status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "fail2ban-f2btune"],
                                  capture_output=True, text=True).stdout
     before = sorted(os.listdir("/etc/fail2ban/jail.d"))
-    t, out = tmp_path / "ovl", tmp_path / "out"
-    t.mkdir()
-    out.mkdir()
-    log = tmp_path / "kern.log"
-    log.write_text("")
-    script = tmp_path / "inside.sh"
-    script.write_text(INSIDE)
-    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", str(script),
-                        str(t), deb, str(out), str(log)], capture_output=True, text=True, timeout=600)
+    # a base outside the overlaid trees (pytest's tmp_path could be under /var/tmp)
+    base = pathlib.Path(tempfile.mkdtemp(prefix="f2btune-debtest-%d-" % os.getpid(), dir="/tmp"))
+    try:
+        t, out = base / "ovl", base / "out"
+        t.mkdir()
+        out.mkdir()
+        log = base / "kern.log"
+        log.write_text("")
+        script = base / "inside.sh"
+        script.write_text(INSIDE)
+        local_deb = base / os.path.basename(deb)
+        shutil.copyfile(deb, str(local_deb))
+        # the packaged f2btune must be the one that runs: no venv, no PYTHONPATH
+        env = dict((k, v) for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"))
+        env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", str(script),
+                            str(t), str(local_deb), str(out), str(log)], capture_output=True, text=True,
+                           timeout=600, env=env)
+        check_results(r, out)
+    finally:
+        shutil.rmtree(str(base), ignore_errors=True)
+    # the machine itself never saw any of it
+    assert subprocess.run(["dpkg-query", "-W", "-f=${Status}", "fail2ban-f2btune"],
+                          capture_output=True, text=True).stdout == host_status
+    assert sorted(os.listdir("/etc/fail2ban/jail.d")) == before
+
+
+def check_results(r, out):
     logs = "".join("\n== %s\n%s" % (p.name, p.read_text()) for p in sorted(out.iterdir()))
     assert r.returncode == 0, r.stderr + logs
     # installed: conffiles registered, the command and the module come from the package
@@ -151,10 +173,12 @@ def test_install_configtest_purge(deb, tmp_path):
     assert (out / "check.rc").read_text().strip() in ("0", "3"), (out / "check.err").read_text()
     assert '"f2btune-synflood"' in (out / "check.json").read_text()
     # purged: no file left in /etc or /usr, nothing of ours in /var (dpkg's own database and log remain)
-    residue = (out / "residue.txt").read_text().split()
-    assert not [p for p in residue if not p.startswith("var.up/")], residue
-    assert not [p for p in residue if "f2btune" in p], residue
-    # and the machine itself never saw any of it
-    assert subprocess.run(["dpkg-query", "-W", "-f=${Status}", "fail2ban-f2btune"],
-                          capture_output=True, text=True).stdout == host_status
-    assert sorted(os.listdir("/etc/fail2ban/jail.d")) == before
+    residue = [line.split(" ", 1) for line in (out / "residue.txt").read_text().splitlines()]
+    # a whiteout ("c") is a file of the machine the purge deleted: only stale byte-code of our own
+    # action may go (postrm removes it; fail2ban writes it when it loads the action)
+    deleted = [p for kind, p in residue if kind == "c"]
+    assert all(re.match(r"etc\.up/fail2ban/action\.d/__pycache__/f2btune-ipset\.[\w-]+\.pyc$", p)
+               for p in deleted), deleted
+    left = [p for kind, p in residue if kind != "c"]
+    assert not [p for p in left if not p.startswith("var.up/")], left
+    assert not [p for p in left if "f2btune" in p], left

@@ -26,13 +26,18 @@ SYSCTL = "/proc/sys/net/netfilter/nf_log_all_netns"
 
 
 class Lab(object):
+    count = 0
+
     def __init__(self, tmp, action):
         tag = str(os.getpid())
         self.tmp = tmp
         self.action = action
         self.attacker = netns.Netns("f2bt-ban-ea" + tag)
         self.victim = netns.Netns("f2bt-ban-ev" + tag)
-        self.ifname = "b4ev" + tag          # unique: rsyslog keeps only this interface's lines
+        # unique per lab: rsyslog (imkmsg replays the kernel's buffer at start) keeps only this
+        # interface's lines, so no line from an earlier lab is read as a fresh one
+        Lab.count += 1
+        self.ifname = "b4v%s%d" % (tag, Lab.count)
         self.kernlog = os.path.join(tmp, "kern.log")
         self.f2blog = os.path.join(tmp, "fail2ban.log")
         self.confdir = os.path.join(tmp, "conf")
@@ -44,7 +49,7 @@ class Lab(object):
     def up(self):
         self.attacker.create()
         self.victim.create()
-        netns.veth(self.attacker.name, self.victim.name, "b4ea" + str(os.getpid()), self.ifname,
+        netns.veth(self.attacker.name, self.victim.name, "b4a%d%d" % (os.getpid(), Lab.count), self.ifname,
                    (ATTACKER4 + "/24", FRIEND4 + "/24", ATTACKER6 + "/64"),
                    (VICTIM4 + "/24", VICTIM6 + "/64"))
         p = subprocess.run([sys.executable, "-m", "f2btune", "rules", "--apply", "--netns", self.victim.name,
@@ -166,16 +171,29 @@ class Lab(object):
             return "(no %s)" % path
 
 
-@pytest.fixture
-def lab(tmp_path, as_root):
+def _lab(tmp_path, action):
     for tool in ("rsyslogd", "fail2ban-client", "ipset", "iptables", "ip6tables"):
         if not shutil.which(tool):
             pytest.skip("%s not installed" % tool)
     if not os.path.exists(SYSCTL):
         pytest.skip("kernel without nf_log_all_netns")
-    lab = Lab(str(tmp_path), os.environ.get("F2BTUNE_E2E_ACTION", "f2btune-ipset.py"))
+    lab = Lab(str(tmp_path), action)
     try:
         lab.up()
         yield lab
     finally:
         lab.down()
+
+
+@pytest.fixture
+def lab(tmp_path, as_root):
+    """The lab with f2btune-ipset.py (F2BTUNE_E2E_ACTION=dummy swaps in fail2ban's dummy)."""
+    for value in _lab(tmp_path, os.environ.get("F2BTUNE_E2E_ACTION", "f2btune-ipset.py")):
+        yield value
+
+
+@pytest.fixture
+def dummy_lab(tmp_path, as_root):
+    """The lab with fail2ban's dummy action: bans that never reach the kernel."""
+    for value in _lab(tmp_path, "dummy"):
+        yield value

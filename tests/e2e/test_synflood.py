@@ -63,3 +63,14 @@ def test_synflood_is_banned_in_the_kernel_restored_expired_and_escalated(lab):
                   % (lab.kernel(4), lab.tail(lab.f2blog)))
     assert BANTIME * 10 - 20 <= k4[ATTACKER4] <= BANTIME * 10, k4
     assert abs(k4[ATTACKER4] - lab.banned()[ATTACKER4]) <= 2.5
+
+
+def test_the_checks_catch_an_action_that_does_not_block(dummy_lab):
+    """With fail2ban's dummy action fail2ban bans, but no ipset entry appears and SYNs still get
+    an answer: the assertions above fail for an action that does not reach the kernel."""
+    lab = dummy_lab
+    lab.start()
+    lab.flood(VICTIM4, ATTACKER4)
+    lab.wait(lambda: ATTACKER4 in lab.banned(), 30, "fail2ban ban with the dummy action")
+    assert lab.kernel(4) == {}
+    assert lab.probe(VICTIM4, ATTACKER4) == "refused"

@@ -1,0 +1,78 @@
+"""Formatting the replay summary: a text table, the JSON file, the lag plot."""
+import json
+
+COLUMNS = (
+    ("profile", "profile", "%s"),
+    ("python", "python", "%s"),
+    ("lines", "lines", "%d"),
+    ("cpu_s_per_10k_lines", "CPU s/10k lines", "%.4f"),
+    ("lines_per_cpu_s", "lines/CPU-s", "%.0f"),
+    ("ban_latency_ms_p50", "ban p50 ms", "%.1f"),
+    ("ban_latency_ms_p99", "ban p99 ms", "%.1f"),
+    ("max_lag_lines", "max lag", "%d"),
+    ("lag_end_of_write_lines", "lag@end", "%d"),
+    ("peak_rss_mb", "peak RSS MB", "%.1f"),
+    ("bans", "bans", "%d"),
+)
+
+
+def _cell(fmt, v):
+    if v is None:
+        return "-"
+    try:
+        return fmt % v
+    except TypeError:
+        return str(v)
+
+
+def table_lines(summary):
+    rows = [[h for _, h, _ in COLUMNS]]
+    for r in summary["results"]:
+        rows.append([_cell(f, r.get(k)) for k, _, f in COLUMNS])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    out = ["  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+           for row in rows]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    for ra in summary.get("ratios", []):
+        out.append("%s/%s: %.1fx less server CPU per line than stock (%.1fx less in total)"
+                   % (ra["profile"], ra["python"], ra["cpu_per_line_ratio"], ra["total_cpu_ratio"] or 0))
+    for r in summary["results"]:
+        notes = []
+        if not r.get("caught_up"):
+            notes.append("did NOT catch up before the time limit")
+        if r.get("unbanned_at_end"):
+            notes.append("%d source(s) at maxretry not banned" % r["unbanned_at_end"])
+        if notes:
+            out.append("%s/%s: %s" % (r["profile"], r["python"], "; ".join(notes)))
+    out.append("flood: %s lines offered per run, %s sources, rate %s%s; closed loop (banned sources stop)"
+               % (summary["lines"], summary["sources"], summary["rate"],
+                  (", CPU quota %s%%" % summary["cpu_quota"]) if summary.get("cpu_quota") else ""))
+    return out
+
+
+def write_json(summary, path):
+    with open(path, "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def plot_lag(summary, path):
+    """Lag (lines written but not yet read by the server) over time, one line per run."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    for key, pts in sorted(summary["lag"].items()):
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=key, linewidth=1.5)
+    ax.set_xlabel("seconds since the flood started")
+    ax.set_ylabel("lag (lines written, not yet read)")
+    title = "f2btune replay: %s lines, %s sources, rate %s" % (summary["lines"], summary["sources"], summary["rate"])
+    if summary.get("cpu_quota"):
+        title += ", CPU quota %s%%" % summary["cpu_quota"]
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
