@@ -177,10 +177,50 @@ def table(rows):
     return "\n".join(out)
 
 
+def per_file(rows):
+    """One row per file with netfilter LOG lines (prefixes summed)."""
+    out, order = {}, []
+    for r in rows:
+        if r["log_lines"] == 0:
+            continue
+        f = out.get(r["file"])
+        if f is None:
+            order.append(r["file"])
+            f = out[r["file"]] = dict(r, logprefix=[], sources=0)
+            for k in ("log_lines", "reference_syn", "matched", "n_missed", "n_extra", "n_wrong_address"):
+                f[k] = 0
+        f["logprefix"].append(r["logprefix"] or "(none)")
+        for k in ("log_lines", "reference_syn", "matched", "n_missed", "n_extra", "n_wrong_address"):
+            f[k] += r[k]
+        f["agrees"] = f["agrees"] and r["agrees"]
+    result = []
+    for name in order:
+        f = out[name]
+        f["logprefix"] = ", ".join(f["logprefix"])
+        result.append(f)
+    return result
+
+
+def file_table(rows):
+    out = ["| file | logprefix runs | LOG lines | reference SYN | matched | missed | extra | wrong addr | agrees |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in per_file(rows):
+        out.append("| %s | `%s` | %d | %d | %d | %d | %d | %d | %s |" % (
+            r["file"], r["logprefix"], r["log_lines"], r["reference_syn"], r["matched"],
+            r["n_missed"], r["n_extra"], r["n_wrong_address"], "yes" if r["agrees"] else "NO"))
+    tot = lambda k: sum(r[k] for r in rows)
+    out.append("| **total** (%d files) | | %d | %d | %d | %d | %d | %d | %s |" % (
+        len(per_file(rows)), tot("log_lines"), tot("reference_syn"), tot("matched"), tot("n_missed"),
+        tot("n_extra"), tot("n_wrong_address"), "yes" if all(r["agrees"] for r in rows) else "NO"))
+    return "\n".join(out)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus", nargs="?", default=os.path.join(os.path.dirname(ROOT), "shared", "corpus"))
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    ap.add_argument("--per-prefix", action="store_true",
+                    help="one row per (file, prefix) and the negative-control files too")
     args = ap.parse_args(argv)
     if not os.path.isdir(args.corpus):
         print("corpus not found: %s" % args.corpus, file=sys.stderr)
@@ -189,7 +229,7 @@ def main(argv=None):
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(table(rows))
+        print(table(rows) if args.per_prefix else file_table(rows))
         for r in rows:
             if not r["agrees"]:
                 print("\n%s [%s]: missed %s extra %s wrong %s" % (

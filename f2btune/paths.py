@@ -50,6 +50,8 @@ def build_confdir(dest, stock=STOCK_CONFDIR, ours=None, enable_stock_jails=False
         if os.path.isdir(src):
             os.makedirs(os.path.join(dest, entry), exist_ok=True)
             for name in os.listdir(src):
+                if name == "__pycache__":  # else fail2ban writes our .pyc into the host's /etc
+                    continue
                 target = os.path.join(dest, entry, name)
                 if not os.path.lexists(target):
                     os.symlink(os.path.join(src, name), target)

@@ -17,6 +17,7 @@ Per batch (all the complete lines a wake-up found):
    outcome), so ``bantime.increment`` and the database see what a stock backend shows.
 """
 import logging
+import os
 import re
 import time
 
@@ -24,6 +25,8 @@ from f2btune.backend import anchor as _anchor
 from f2btune.backend.stamps import StampCache
 
 log = logging.getLogger("fail2ban.f2btune")
+# debugging aid: F2BTUNE_TRACE=FILE appends "start end lines handoffs bans" per batch
+_TRACE = os.environ.get("F2BTUNE_TRACE")
 
 STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "matched_lines", "failures",
              "banned_skipped", "ignored", "handoffs", "bans", "undecodable", "nul_lines",
@@ -248,9 +251,14 @@ class BatchCore(object):
         if counted:
             self._resolve_counted(counted, groups, raw2fid)
         if groups:
-            return self._hand_off(groups)
-        self.performSvc()
-        return 0
+            n = self._hand_off(groups)
+        else:
+            self.performSvc()
+            n = 0
+        if _TRACE:
+            with open(_TRACE, "a") as f:
+                f.write("%.6f %.6f %d %d %d\n" % (now, time.time(), len(lines), n, st["bans"]))
+        return n
 
     def _collect(self, groups, found, weight, times=None):
         st = self.stats

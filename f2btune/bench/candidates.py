@@ -12,6 +12,20 @@ def one_line(text):
     return " ".join(str(text).split())
 
 
+class _fail2ban_errors_silenced(object):
+    """fail2ban logs a bad regex as an error before raising it: we report the exception only."""
+
+    def __enter__(self):
+        import logging
+        self._logger = logging.getLogger("fail2ban")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.CRITICAL + 1)
+
+    def __exit__(self, *exc):
+        self._logger.setLevel(self._level)
+        return False
+
+
 class Candidate(object):
     """What a jail would be configured with: ``kind`` is 'regex' or 'filter'.
 
@@ -82,6 +96,11 @@ class Candidate(object):
 
     def configure(self, flt):
         """Apply this candidate to a fail2ban ``Filter`` (a bare Filter or a jail's FilterPoll)."""
+        from f2btune import f2b
+        with _fail2ban_errors_silenced():
+            return self._configure(flt)
+
+    def _configure(self, flt):
         from f2btune import f2b
         try:
             flt.setUseDns(self.usedns)
