@@ -128,8 +128,9 @@ def _noise(rng, ulogd):
 
 
 def _uptime(t, start):
-    up = 1234.5 + (t - start)  # booted ~20 minutes before the flood starts
-    return "[%5d.%06d] " % (int(up), int(round((up - int(up)) * 1e6)) % 1000000)
+    # booted ~20 minutes before the flood starts
+    sec, usec = divmod(int(round((1234.5 + (t - start)) * 1e6)), 1000000)
+    return "[%5d.%06d] " % (sec, usec)
 
 
 def _stamp_3164(t):
@@ -138,9 +139,9 @@ def _stamp_3164(t):
 
 
 def _stamp_3339(t):
-    lt = time.localtime(t)
+    sec, usec = divmod(int(round(t * 1e6)), 1000000)
+    lt = time.localtime(sec)
     off = lt.tm_gmtoff if lt.tm_gmtoff is not None else 0
-    usec = int(round((t - int(t)) * 1e6)) % 1000000
     return "%s.%06d%s%02d:%02d" % (time.strftime("%Y-%m-%dT%H:%M:%S", lt), usec,
                                     "+" if off >= 0 else "-", abs(off) // 3600, abs(off) % 3600 // 60)
 

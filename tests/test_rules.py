@@ -1,6 +1,5 @@
 """f2btune/rules.py: rule text, option checks, and the rules really loaded and working in namespaces."""
 import os
-import subprocess
 
 import pytest
 

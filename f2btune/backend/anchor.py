@@ -106,5 +106,53 @@ def make_test(anchor_sets):
         if len(lits) == 2:
             a, b = lits
             return lambda line: a in line and b in line
+        if len(lits) == 3:
+            a, b, c = lits
+            return lambda line: a in line and b in line and c in line
         return lambda line: all(x in line for x in lits)
     return lambda line: any(all(x in line for x in lits) for lits in anchor_sets)
+
+
+def address_locator(regex, group_names=("ip4", "ip6")):
+    """The literal written right before the address group of ``regex`` (e.g. ``SRC=``), or None.
+
+    Only zero-width assertions and optional single characters (``\\[?``) may sit between
+    the literal and the group holding ``ip4``/``ip6``; the literal must be at least 3
+    characters.  The backend uses it to find a line's address before running the regex.
+    """
+    try:
+        parsed = sre_parse.parse(regex)
+    except Exception:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    wanted = set(parsed.state.groupdict.get(n) for n in group_names) - {None}
+    if not wanted:
+        return None
+    run = []
+    for op, av in parsed:
+        if op is sre_c.LITERAL and 32 <= av < 127:
+            run.append(chr(av))
+            continue
+        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue
+        if _holds_group(op, av, wanted):
+            lit = "".join(run)
+            return lit if len(lit) >= MIN_LITERAL else None
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] == 0 and av[1] == 1 \
+                and len(av[2]) == 1 and av[2][0][0] is sre_c.LITERAL:
+            continue                  # an optional single character such as \[?
+        run = []
+    return None
+
+
+def _holds_group(op, av, wanted):
+    if op is sre_c.SUBPATTERN:
+        if av[0] in wanted:
+            return True
+        return any(_holds_group(o, a, wanted) for o, a in av[3])
+    if op is sre_c.BRANCH:
+        return any(_holds_group(o, a, wanted) for alt in av[1] for o, a in alt)
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        return any(_holds_group(o, a, wanted) for o, a in av[2])
+    return False

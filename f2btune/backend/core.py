@@ -35,6 +35,10 @@ STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "matched_lines", "fa
 
 # groups whose presence makes a failure depend on more than "a failregex matched this address"
 UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
+# an address as written after its locator: optional "[", optional IPv4-mapped prefix
+_ADDR_TOKEN = re.compile(r"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+# how often the set of addresses this jail banned before is refreshed from the database
+OFFENDER_REFRESH_S = 10.0
 # how long a queued ban keeps its address skipped before the ban list is trusted alone
 PENDING_BAN_S = 3.0
 
@@ -103,7 +107,25 @@ class BatchCore(object):
         self._stamps = StampCache(self)
         self._pending_bans = {}
         self._fast = None
+        self._locator = None
         self._raw2fid = {}
+        self._offenders = None
+        self._offenders_next = 0.0
+
+    def warm_up(self):
+        """One-off costs before the first line arrives (anchor, own addresses, past bans)."""
+        try:
+            self._refresh_anchor()
+            from fail2ban.server.ipdns import DNSUtils
+            if self.ignoreSelf:
+                DNSUtils.getSelfIPs()
+            self._known_offender(None, time.time())
+            # fail2ban collects garbage every 30 s from the 100th failure on: do the first
+            # collection now rather than in the middle of the first burst of bans
+            from fail2ban.helpers import BgService
+            BgService().service(force=True)
+        except Exception as e:  # pragma: no cover - the first batch will meet it again
+            log.debug("[%s] f2btune warm-up: %r", self.jailName, e)
 
     # -- anchor ------------------------------------------------------------------------
     def _refresh_anchor(self):
@@ -148,6 +170,8 @@ class BatchCore(object):
             if names & UNSAFE_GROUPS or not ({"ip4", "ip6"} & names):
                 return None
             out.append((c, c.groupindex.get("ip4"), c.groupindex.get("ip6")))
+        locators = set(_anchor.address_locator(rx) for rx in regexes)
+        self._locator = locators.pop() if len(locators) == 1 else None
         return out
 
     def _core_encoding(self):
@@ -170,6 +194,9 @@ class BatchCore(object):
         stamps = self._stamps
         process = self.processLine
         fast = self._fast if self.inOperation else None
+        loc = self._locator if fast is not None else None
+        loclen = len(loc) if loc else 0
+        token = _ADDR_TOKEN.match
         now = time.time()
         groups = {}
         counted = {}                 # address text -> [n, first, last, [(tupleLine, epoch)...]]
@@ -201,6 +228,21 @@ class BatchCore(object):
             if fast is not None and ts is not None:
                 tl = ts[0]
                 buf = tl[0] + tl[2] + "\n"
+                if loc is not None:
+                    # the address right after the locator (e.g. SRC=): a banned one is
+                    # skipped before any regex runs (only if the locator occurs once)
+                    j = buf.find(loc)
+                    if j >= 0 and buf.find(loc, j + loclen) < 0:
+                        tm = token(buf, j + loclen)
+                        if tm is not None:
+                            key = tm.group(1)
+                            b = banned_keys.get(key)
+                            if b is None:
+                                fid = raw2fid.get(key)
+                                b = banned_keys[key] = fid is not None and self._is_banned(fid, now)
+                            if b:
+                                skipped += 1
+                                continue
                 key = m = None
                 for rx, g4, g6 in fast:
                     m = rx.search(buf)
@@ -283,34 +325,31 @@ class BatchCore(object):
                 g[4] = fail
 
     def _resolve_counted(self, counted, groups, raw2fid):
-        """fail2ban's processLine on the last few lines of each counted address; the rest counted."""
+        """fail2ban's processLine on the last line of each counted address; the rest counted.
+
+        With a single-line failregex a match's ``matches`` entry is the whole line, so the
+        other kept lines are added as text, as fail2ban would have added them.
+        """
         st = self.stats
         process = self.processLine
         if len(raw2fid) > 65536:
             raw2fid.clear()
         for key, (n, first, last, samples) in counted.items():
             st["counted_lines"] += n
-            results = []
-            for tl, epoch in samples:
-                try:
-                    found = process(tl, epoch)
-                except Exception as e:
-                    st["errors"] += 1
-                    log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
-                    continue
-                if found:
-                    results.extend(found)
-            if not results:
+            tl, epoch = samples[-1]
+            try:
+                found = process(tl, epoch)
+            except Exception as e:
+                st["errors"] += 1
+                log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
                 continue
-            raw2fid[key] = results[-1][1]
-            # the sampled lines carry fail2ban's own data (id, matches, F-* groups); the
-            # others of the batch add to the count with the same id
-            merged = dict(results[-1][3])
-            matches = []
-            for r in results:
-                matches.extend(r[3].get("matches") or [])
-            merged["matches"] = matches
-            self._collect(groups, [(None, results[-1][1], last, merged)], n, (first, last))
+            if not found:
+                continue
+            fid, fail = found[-1][1], found[-1][3]
+            raw2fid[key] = fid
+            merged = dict(fail)
+            merged["matches"] = [x[0] for x in samples[:-1]] + list(fail.get("matches") or [])
+            self._collect(groups, [(None, fid, last, merged)], n, (first, last))
 
     def _is_banned(self, fid, now):
         t = self._pending_bans.get(fid)
@@ -358,8 +397,10 @@ class BatchCore(object):
             if attempts >= maxretry:
                 self.performBan(fid)
                 self._pending_bans[fid] = now
+                if self._offenders is not None:
+                    self._offenders.add(fid)
                 st["bans"] += 1
-            if Observers.Main is not None:
+            if Observers.Main is not None and self._known_offender(fid, now):
                 for _ in range(min(n, maxretry)):
                     Observers.Main.add("failureFound", self.jail, tick)
         st["handoffs"] += handoffs
@@ -370,6 +411,32 @@ class BatchCore(object):
                                       if now - v < PENDING_BAN_S)
         self.performSvc()
         return handoffs
+
+    def _known_offender(self, fid, now):
+        """Would the observer act on a failure of ``fid``? (has this jail banned it before?)
+
+        fail2ban's observer only changes anything (``bantime.increment``) for an address
+        with a ban record of this jail in the database; for any other address each
+        notification is a wasted database query.  The set of such addresses is read from
+        the database once, then refreshed with the bans of the last OFFENDER_REFRESH_S
+        every OFFENDER_REFRESH_S (and our own bans are added at once).
+        """
+        jail = self.jail
+        if not jail.getBanTimeExtra("increment") or jail.database is None:
+            return False
+        if now >= self._offenders_next:
+            try:
+                if self._offenders is None:
+                    tickets = jail.database.getBans(jail=jail)
+                    self._offenders = set()
+                else:
+                    tickets = jail.database.getBans(jail=jail, bantime=int(OFFENDER_REFRESH_S * 2 + 1))
+                self._offenders.update(t.getID() for t in tickets)
+            except Exception as e:  # pragma: no cover - be conservative: tell the observer
+                log.debug("[%s] f2btune: reading past bans failed: %r", self.jailName, e)
+                return True
+            self._offenders_next = now + OFFENDER_REFRESH_S
+        return fid in self._offenders or fid in self._pending_bans
 
     def _prompt_ban(self):
         """Run the queued bans now, in this thread, as ``fail2ban-client set JAIL banip`` does.

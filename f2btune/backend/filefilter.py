@@ -140,6 +140,7 @@ class F2btuneFileFilter(BatchCore, FileFilter):
         last_batch = 0.0
         next_full = 0.0
         log.debug("[%s] filter started (f2btune)", self.jailName)
+        self.warm_up()
         while self.active:
             try:
                 if self.idle:

@@ -208,6 +208,7 @@ class F2btuneJournalFilter(BatchCore, JournalFilter):
             self._skip_until = stored       # that entry was processed before the restart
             start = max(start, stored)
         r.seek_realtime(start)
+        self.warm_up()
         self.inOperation = False
         poller = select.poll()
         try:

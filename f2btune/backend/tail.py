@@ -29,7 +29,7 @@ import stat
 log = logging.getLogger("fail2ban.f2btune")
 
 CHUNK = 1 << 18              # bytes per read
-BATCH_BYTES = 1 << 19        # hand a batch over after this much, then read on
+BATCH_BYTES = 1 << 17        # hand a batch over after this much (~500 lines), then read on
 FIRSTLINE_MAX = 1 << 16
 ROTATED_SKIP = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z")
 

@@ -52,7 +52,7 @@ def run_bench(log, candidates, stage="filter", pythons=None, fast=True, json_pat
 
     ``stage``: 'regex', 'filter', 'jail' (loglevel NOTICE and INFO), 'jail-info', 'all', or a list.
     ``pythons``: interpreter names/paths (None = the current interpreter only).
-    ``sample_lines``: lines timed per pass (default 20 000 with ``fast``, 100 000 without; 0 = all);
+    ``sample_lines``: lines timed per pass (default 10 000 with ``fast``, 100 000 without; 0 = all);
     matched lines and addresses are always counted over the whole log, streamed.
     ``json_path``: write the summary there and keep pyperf's JSON files in ``<json_path stem>-pyperf/``.
     ``project``: a Raspberry Pi class ('pi-zero', 'pi3', 'pi4', 'pi5') for a projected range.

@@ -96,7 +96,6 @@ class Candidate(object):
 
     def configure(self, flt):
         """Apply this candidate to a fail2ban ``Filter`` (a bare Filter or a jail's FilterPoll)."""
-        from f2btune import f2b
         with _fail2ban_errors_silenced():
             return self._configure(flt)
 

@@ -120,10 +120,9 @@ def probe_all(exes):
     """Probe each distinct interpreter once, keeping order."""
     seen, out = set(), []
     for exe in exes:
-        interp = probe(exe)
-        key = os.path.realpath(interp.exe)
-        if key in seen:
+        key = os.path.realpath(resolve(exe))
+        if key in seen:  # e.g. a venv's python and the interpreter it links to
             continue
         seen.add(key)
-        out.append(interp)
+        out.append(probe(exe))
     return out

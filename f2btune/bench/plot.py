@@ -32,10 +32,10 @@ def plot_summary(summary, path):
             if r.get("cold_lines_per_s"):
                 xcold.append(x)
                 colds.append(r["cold_lines_per_s"])
-        bars = ax.bar(xs, ys, width, yerr=errs, capsize=3, label=python + " (warm)")
+        ax.bar(xs, ys, width, yerr=errs, capsize=3, label=python + " (warm median ± sd)")
         if colds:
-            ax.plot(xcold, colds, "o", color=bars.patches[0].get_facecolor() if bars.patches else None,
-                    markeredgecolor="black", label=python + " (cold first pass)")
+            ax.plot(xcold, colds, "D", color="black", markersize=5,
+                    label="cold first pass" if j == 0 else None)
     for i, key in enumerate(groups):
         r = next(r for r in rows if (r["stage"], r["candidate"]) == key)
         if not r["agrees"]:

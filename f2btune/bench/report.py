@@ -73,7 +73,15 @@ def build_summary(log, lines, sample, candidates, counts, figures, interps, stag
         "results": rows,
         "breakdown": breakdown(rows),
         "projection": None,
+        "load_average": _loadavg(),
     }
+
+
+def _loadavg():
+    try:
+        return list(os.getloadavg())
+    except (AttributeError, OSError):
+        return None
 
 
 def breakdown(rows):
@@ -154,9 +162,15 @@ def format_summary(summary):
     pyrows = [r for r in s["results"] if r["vs_first_python"] is not None
               and r["python"] != s["pythons"][0]["label"]]
     if pyrows:
-        out.append("Interpreters (warm, vs %s): %s" % (s["pythons"][0]["label"], "; ".join(
-            "%s %s %s %.2fx" % (r["candidate"], r["stage"], r["python"], r["vs_first_python"])
-            for r in pyrows)))
+        groups = []
+        for r in pyrows:
+            if (r["python"], r["candidate"]) not in groups:
+                groups.append((r["python"], r["candidate"]))
+        for python, cand in groups:
+            out.append("%s vs %s, warm lines/s, %s: %s" % (
+                python, s["pythons"][0]["label"], cand, ", ".join(
+                    "%s %.2fx" % (r["stage"], r["vs_first_python"]) for r in pyrows
+                    if (r["python"], r["candidate"]) == (python, cand))))
     if s["breakdown"]:
         out.append("")
         out.append("Stage breakdown (warm, microseconds per line; 'adds' = this stage minus the previous):")
@@ -173,6 +187,11 @@ def format_summary(summary):
         from f2btune.bench.project import format_projection
         out.append("")
         out.extend(format_projection(s["projection"], s["results"]))
+    load = s.get("load_average")
+    if load and load[0] > 0.5:
+        out.append("")
+        out.append("Note: load average %.1f at the end of the run: other work shared the CPU, expect "
+                   "a wide spread; compare ratios within this run." % load[0])
     out.append("")
     p0 = s["results"][0] if s["results"] else None
     if p0:
@@ -182,7 +201,3 @@ def format_summary(summary):
                    % (_num(s["sample_lines"]), s["baseline"]))
     return "\n".join(out)
 
-
-def pyperf_dir_note(summary):
-    paths = [r["pyperf_json"] for r in summary["results"]]
-    return os.path.dirname(paths[0]) if paths else None

@@ -193,12 +193,22 @@ class CandidateCounter(object):
 def count_log(path, candidates):
     """One streamed pass over the whole log: ``(lines, [{'regex': counts, 'filter': counts}, ...])``."""
     _fail2ban()
+    logger = logging.getLogger("fail2ban")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
     set_fail2ban_logging("CRITICAL")
-    counters = [CandidateCounter(c) for c in candidates]
-    n = 0
-    for n, line in enumerate(iter_log(path), 1):
-        for c in counters:
-            c.feed(n, line)
+    try:
+        counters = [CandidateCounter(c) for c in candidates]
+        n = 0
+        for n, line in enumerate(iter_log(path), 1):
+            for c in counters:
+                c.feed(n, line)
+    finally:  # leave the caller's fail2ban logging as it was
+        for h in list(logger.handlers):
+            logger.removeHandler(h)
+        for h in saved[0]:
+            logger.addHandler(h)
+        logger.setLevel(saved[1])
+        logger.propagate = saved[2]
     return n, [{"regex": c.regex_counts.result(), "filter": c.filter_counts.result()}
                for c in counters]
 

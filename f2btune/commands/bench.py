@@ -25,10 +25,11 @@ Stages (fail2ban's real objects, Debian's fail2ban 1.0.x / 1.1.x):
 Method: pyperf (worker processes, warm-ups, calibrated loops).  One loop is one pass over the
 log; a value is seconds per line; lines/s = 1 / median, "± sd" is pyperf's standard deviation.
 Set-up (reading the log, building fail2ban's Filter or a fresh Jail) is outside the timed
-region.  Each interpreter runs pyperf itself: CPython 3 processes x 3 values with --fast (10 x 3
-otherwise); PyPy runs under pypy3 with 2 x 5 (6 x 10) values after untimed warm-up passes over at
-least 50 000 lines, so the figure is the warmed state.  "cold" is the first pass in a fresh
-process (1 loop, no warm-up): what a short flood costs a freshly started server.  Each (candidate,
+region.  Each interpreter runs pyperf itself: CPython 3 processes x 3 values after 1 warm-up
+with --fast (10 x 3 otherwise); PyPy runs under pypy3 with 2 x 3 values after 1 warm-up (6 x 10
+after 3) preceded by untimed passes over at least 30 000 lines (50 000), so the figure is the
+warmed state.  "cold" is the first pass in a fresh process (1 loop, no warm-up, 2 or 6
+processes): what a short flood costs a freshly started server.  Each (candidate,
 stage, interpreter) is one pyperf benchmark; --json keeps pyperf's JSON files and every figure
 is read back from them.  Ratios compare candidates measured in this one run: run it on a quiet
 machine and compare ratios, not absolute figures across runs.
@@ -37,7 +38,7 @@ Before timing, each candidate runs once over the whole log (streamed: memory doe
 the log) and the table shows the lines it matched and the distinct addresses; a candidate that
 matches different lines or addresses than the baseline is flagged DIFFERS and the exit status is
 3: a fast regex that misses lines is not a win.  Timing runs over the first --sample lines
-(20 000 with --fast, 100 000 otherwise; 0 = the whole log), which the report states.
+(10 000 with --fast, 100 000 otherwise; 0 = the whole log), which the report states.
 
 --project pi-zero|pi3|pi4|pi5 adds a range labelled PROJECTED, never mixed with the measured
 table: a calibration benchmark (Filter.processLine with the seed regex over a fixed generated
@@ -75,7 +76,7 @@ def add_arguments(parser):
     parser.add_argument("--plot", metavar="FILE.png", help="write a bar chart (PNG)")
     parser.add_argument("--fast", action="store_true", help="fewer processes and values, smaller sample")
     parser.add_argument("--sample", type=int, default=None, metavar="LINES",
-                        help="lines timed per pass (default 20 000 with --fast, 100 000 otherwise; 0 = all)")
+                        help="lines timed per pass (default 10 000 with --fast, 100 000 otherwise; 0 = all)")
     parser.add_argument("--project", choices=("pi-zero", "pi3", "pi4", "pi5"),
                         help="add a projected range for this Raspberry Pi class (labelled, see above)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")

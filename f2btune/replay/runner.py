@@ -129,7 +129,7 @@ class Sampler(threading.Thread):
 class Watcher(object):
     """The ban watcher process inside the namespace; fills writer.banned."""
 
-    def __init__(self, netns, writer, interval=0.002):
+    def __init__(self, netns, writer, interval=0.005):
         cmd = [sys.executable, "-m", "f2btune.replay.watcher", str(interval)]
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd

@@ -93,11 +93,10 @@ def _candidate_filter(workdir, sug, choice):
     d = os.path.join(workdir, "filter.d")
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, SUGGESTED_NAME + ".conf")
-    tmp = {"prefregex": sug.prefregex, "failregex": sug.failregex, "datepattern": choice.datepattern}
     text = ["[Definition]"]
     if sug.prefregex:
         text.append("prefregex = " + writer.conf_value(sug.prefregex))
-    text.append("failregex = " + "\n            ".join(writer.conf_value(r) for r in tmp["failregex"]))
+    text.append("failregex = " + "\n            ".join(writer.conf_value(r) for r in sug.failregex))
     text.append("datepattern = " + "\n              ".join(writer.conf_value(p) for p in choice.patterns))
     with open(path, "w") as f:
         f.write("\n".join(text) + "\n")

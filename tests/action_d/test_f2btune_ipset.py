@@ -313,3 +313,25 @@ def test_no_privilege_is_a_clear_error_not_a_crash(as_root):
     assert out["started"] is False
     assert any("cannot start" in e and "not permitted" in e for e in out["errors"]), out["errors"]
     assert any("192.0.2.8 NOT applied" in e for e in out["errors"]), out["errors"]
+
+
+def scenario_vanished_set():
+    log = _Records()
+    logging.getLogger("fail2ban").addHandler(log)
+    jail, action = _jail("b4gone", {})
+    action.start()
+    # someone flushes the firewall and destroys the set behind fail2ban's back
+    subprocess.run(["iptables", "-w", "-F", "INPUT"], check=True)
+    subprocess.run(["ipset", "destroy", "f2bt-b4gone"], check=True)
+    action.ban(_ticket(jail, "192.0.2.30", time.time(), 600)[1])
+    out = {"v4": _saved("f2bt-b4gone"), "rules4": _rules("iptables"), "pending": sorted(action._pending),
+           "warnings": [m for lvl, m in log.lines if lvl == "WARNING"]}
+    action.stop()
+    return out
+
+
+def test_a_vanished_set_is_recreated_on_the_next_ban(worker):
+    out = worker.apply(scenario_vanished_set)
+    assert "192.0.2.30" in out["v4"] and out["pending"] == []
+    assert "--match-set f2bt-b4gone src -j DROP" in out["rules4"]
+    assert any("re-created" in w for w in out["warnings"])

@@ -1,5 +1,4 @@
 """Bench fixtures: small generated floods, a private synflood-like filter file, quick pyperf runs."""
-import os
 
 import pytest
 

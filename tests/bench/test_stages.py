@@ -1,5 +1,4 @@
 """The stages run fail2ban's real objects; counting streams and agrees with the generator."""
-import ipaddress
 import os
 
 import pytest
@@ -81,3 +80,16 @@ def test_counting_memory_is_bounded(tmp_path):
     tracemalloc.stop()
     # 6000 lines are ~1.5 MB of text: the pass must not keep them
     assert peak < 1024 * 1024 + 50 * 1024
+
+
+def test_counting_leaves_the_callers_fail2ban_logging_alone(flood_log):
+    import logging
+    logger = logging.getLogger("fail2ban")
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    level = logger.level
+    try:
+        stages.count_log(flood_log[0], [seed()])
+        assert handler in logger.handlers and logger.level == level
+    finally:
+        logger.removeHandler(handler)

@@ -1,11 +1,9 @@
 """The pyperf script itself: worker processes, inner loops = lines, metadata; under pypy3 too."""
-import json
-import subprocess
 import sys
 
 import pyperf
 
-from f2btune.bench import harness, stages
+from f2btune.bench import harness
 from f2btune.bench.api import SEED_REGEX
 from f2btune.bench.candidates import Candidate
 from f2btune.bench.interpreters import probe

@@ -1,6 +1,7 @@
 """``f2btune bench`` end to end through the real CLI: table, JSON, plot, projection, bad input."""
 import json
 import os
+import sys
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_table_json_plot_projection(tmp_path, small_log, pypy3):
 
 def test_disagreeing_candidate_is_flagged_with_status_3(small_log):
     p = run_cli("bench", small_log, "--no-defaults", "--regex", r"SRC=<IP4> DST=\S+ .*DPT=22 ",
-                "--stage", "regex", "--python", "f2btune-unused" if False else os.sys.executable,
+                "--stage", "regex", "--python", sys.executable,
                 "--quiet", "--sample", 100, env=QUICK)
     assert p.returncode == 3, p.stderr
     assert "DIFFERS" in p.stdout and "FLAG: regex" in p.stdout

@@ -54,7 +54,8 @@ LINE = ("Aug 14 11:59:01 pi kernel: [ 4242.123456] f2b-syn: IN=eth0 OUT= MAC=aa:
     (LINE.replace(" SYN ", " ACK SYN "), None),                      # SYN-ACK backscatter
     (LINE.replace(" SYN ", " SYN ACK "), None),
     (LINE.replace("SRC=192.0.2.7", "SRC=0.0.0.0"), None),
-    (LINE.replace("PROTO=TCP", "PROTO=UDP"), None),
+    (LINE.replace("PROTO=TCP SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
+                  "PROTO=UDP SPT=40000 DPT=22 LEN=8"), None),
     (LINE.replace("kernel:", "sshd[1]:"), None),                    # another program
     (LINE.replace("f2b-syn: ", "x f2b-syn: "), None),                # text before the prefix
     (LINE.replace("MAC=aa:bb SRC=192.0.2.7", "MAC=aa:bb SRC=192.0.2.7 SRC=198.51.100.1"), None),
