@@ -1,0 +1,148 @@
+"""Backend ``f2btune`` inside a real fail2ban-server (started by f2btune server): files and FIFOs."""
+import os
+import shutil
+import sqlite3
+import time
+
+import pytest
+
+from tests.backend.conftest import (append, backend_stats, flood_lines, jail, status_field, touch,
+                                    wait_for)
+
+
+def test_identical_bans_to_stock_pyinotify_with_ignoreip(sandbox, logdir):
+    lines, srcs = flood_lines(800, sources=40, seed=7)
+    counts = {}
+    for s in srcs:
+        if s:
+            counts[s] = counts.get(s, 0) + 1
+    ignored = sorted(s for s in counts if counts[s] >= 5)[0]
+    a, b = touch(logdir / "a.log"), touch(logdir / "b.log")
+    sb = sandbox([jail("stock", a, backend="pyinotify", ignoreip=ignored),
+                  jail("ours", b, backend="f2btune", ignoreip=ignored)])
+    for i in range(0, len(lines), 100):
+        append(a, lines[i:i + 100])
+        append(b, lines[i:i + 100])
+    expected = len([s for s in counts if counts[s] >= 3]) - 1
+    assert wait_for(lambda: len(sb.banned("stock")) >= expected and len(sb.banned("ours")) >= expected, 60)
+    time.sleep(1.0)
+    stock, ours = sb.banned("stock"), sb.banned("ours")
+    assert stock == ours and len(ours) == expected
+    assert ignored not in ours
+    st = backend_stats(sb, "ours")
+    assert st["anchor_dropped"] > 0 and st["ignored"] == counts[ignored] and st["errors"] == 0
+
+
+def test_rotation_truncation_restart_lose_and_double_nothing(sandbox, logdir, tmp_path):
+    log = str(logdir / "kern.log")
+    touch(log)
+    workdir = str(tmp_path / "restart-sb")
+    jails = [jail("count", log, maxretry="100000")]
+    sb = sandbox(jails, workdir=workdir)
+    lines, _ = flood_lines(400, sources=50, seed=9, noise=0)
+    it = iter(lines)
+
+    def put(n, path=log):
+        append(path, [next(it) for _ in range(n)])
+
+    def total(n):
+        assert wait_for(lambda: status_field(sb, "count", "Total failed") == n, 20), \
+            (n, status_field(sb, "count", "Total failed"), sb.tail_output())
+        time.sleep(0.3)                    # nothing more may come
+        assert status_field(sb, "count", "Total failed") == n
+
+    put(5)
+    total(5)
+    with open(log, "a") as f:              # partial last line: counted once, when complete
+        line = next(it)
+        f.write(line[:60])
+    time.sleep(0.5)
+    total(5)
+    append(log, [line[60:]])
+    total(6)
+    put(2)                                 # logrotate "create": rename, new file
+    os.rename(log, log + ".1")
+    touch(log)
+    put(3)
+    total(11)
+    put(2)                                 # logrotate "copytruncate"
+    shutil.copyfile(log, log + ".1")
+    with open(log, "r+") as f:
+        f.truncate(0)
+    put(4)
+    total(17)
+    os.unlink(log)                         # deleted and recreated
+    put(3)
+    total(20)
+    sb.stop()                              # restart: positions are in fail2ban's database
+    put(4)
+    sb2 = sandbox(jails, workdir=workdir)
+    sb = sb2
+    total(4)
+    sb.stop()                              # rotated while the server was down
+    put(2)
+    os.rename(log, log + ".1")
+    put(3)
+    sb = sandbox(jails, workdir=workdir)
+    total(5)
+    st = backend_stats(sb, "count")
+    assert st["errors"] == 0
+
+
+def test_named_pipe_written_by_syslog(sandbox, logdir):
+    fifo = str(logdir / "kern.fifo")
+    os.mkfifo(fifo)
+    sb = sandbox([jail("fifo", fifo)])
+    lines, srcs = flood_lines(60, sources=3, seed=4, noise=0.2)
+    fd = os.open(fifo, os.O_WRONLY)
+    try:
+        for line in lines:
+            os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+    want = set(s for s in srcs if s and srcs.count(s) >= 3)
+    assert wait_for(lambda: sb.banned("fifo") == want, 20), (sb.banned("fifo"), want)
+
+
+def test_malformed_bytes_skipped_and_counted(sandbox, logdir):
+    log = touch(logdir / "bad.log")
+    sb = sandbox([jail("bad", log)])
+    good, srcs = flood_lines(30, sources=1, seed=2, noise=0, ipv6=0)
+    with open(log, "ab") as f:
+        f.write(good[0].replace("IN=eth0", "IN=eth\udcff0").encode("utf-8", "surrogateescape") + b"\n")
+        f.write(b"\0\0\0\0" + good[1].encode() + b"\n")
+        f.write(b"f2b-syn: " + b"X" * (1 << 20) + b"\n")
+        f.write(b"\xff\xfe garbage \x00\n")
+        f.write(("\n".join(good[2:6]) + "\n").encode())
+    assert wait_for(lambda: sb.banned("bad") == {srcs[0]}, 20)
+    st = backend_stats(sb, "bad")
+    assert st["undecodable"] >= 1 and st["nul_lines"] >= 1 and st["oversize_lines"] == 1
+    assert st["errors"] == 0
+    assert sb.client("ping").returncode == 0
+
+
+def ban_rows(sb, ip):
+    con = sqlite3.connect(sb.dbfile)
+    try:
+        return con.execute("SELECT jail, bancount, bantime FROM bips WHERE ip=?", (ip,)).fetchall()
+    finally:
+        con.close()
+
+
+def test_escalation_and_observer_boost_as_stock(sandbox, logdir):
+    a, b = touch(logdir / "a.log"), touch(logdir / "b.log")
+    opts = dict(bantime="2", bantime_increment="true", bantime_multipliers="1 5 30", maxretry="3")
+    sb = sandbox([jail("stock", a, backend="pyinotify", **opts), jail("ours", b, **opts)])
+    lines, srcs = flood_lines(12, sources=1, seed=8, noise=0, ipv6=0)
+    ip = srcs[0]
+    for p in (a, b):
+        append(p, lines[:3])
+    assert wait_for(lambda: ip in sb.banned("stock") and ip in sb.banned("ours"), 20)
+    assert wait_for(lambda: sorted(r[:2] for r in ban_rows(sb, ip)) == [("ours", 1), ("stock", 1)], 20)
+    # the 2 s ban ends; a known offender's failures then count double (observer), so 2 lines ban again
+    assert wait_for(lambda: not sb.banned("stock") and not sb.banned("ours"), 30)
+    for p in (a, b):
+        append(p, lines[3:5])
+    assert wait_for(lambda: ip in sb.banned("stock") and ip in sb.banned("ours"), 30), sb.tail_output()
+    rows = wait_for(lambda: sorted(r for r in ban_rows(sb, ip) if r[1] == 2), 20)
+    assert rows == [("ours", 2, 10), ("stock", 2, 10)]

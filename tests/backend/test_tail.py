@@ -1,0 +1,106 @@
+"""LogTail on real files and a real named pipe: rotation, truncation, partial lines, big lines."""
+import os
+import shutil
+
+from f2btune.backend.tail import LogTail
+
+
+def w(path, text, mode="a"):
+    with open(path, mode) as f:
+        f.write(text)
+
+
+def read_all(t):
+    out = []
+    while True:
+        lines, n = t.read()
+        out.extend(x.decode() for x in lines)
+        if not getattr(t, "more", False):
+            return out
+
+
+def test_partial_last_line_waits_for_its_newline(tmp_path):
+    p = str(tmp_path / "log")
+    w(p, "a1\na2\npart")
+    t = LogTail(p)
+    assert read_all(t) == ["a1", "a2"]
+    assert read_all(t) == []
+    w(p, "ial\nb1\n")
+    assert read_all(t) == ["partial", "b1"]
+
+
+def test_rotation_by_rename_reads_the_old_file_to_its_end(tmp_path):
+    p = str(tmp_path / "log")
+    w(p, "a1\n")
+    t = LogTail(p)
+    assert read_all(t) == ["a1"]
+    w(p, "a2\nlast-without-newline")
+    os.rename(p, p + ".1")                  # logrotate "create"
+    w(p, "b1\n", "w")
+    assert read_all(t) == ["a2", "last-without-newline", "b1"]
+    w(p, "b2\n")
+    assert read_all(t) == ["b2"]
+    assert t.rotations == 1
+
+
+def test_delete_and_recreate(tmp_path):
+    p = str(tmp_path / "log")
+    w(p, "a1\n")
+    t = LogTail(p)
+    read_all(t)
+    w(p, "a2\n")
+    os.unlink(p)
+    assert read_all(t) == ["a2"]            # the deleted file is still open: nothing lost
+    assert read_all(t) == []
+    w(p, "b1\n", "w")
+    assert read_all(t) == ["b1"]
+
+
+def test_copytruncate_recovers_lines_from_the_copy(tmp_path):
+    p = str(tmp_path / "log")
+    w(p, "a1\n")
+    t = LogTail(p)
+    assert read_all(t) == ["a1"]
+    w(p, "a2\na3\n")                        # written but not read yet
+    shutil.copyfile(p, p + ".1")            # logrotate copytruncate
+    with open(p, "r+") as f:
+        f.truncate(0)
+    w(p, "b1\nb2\nb3\nb4\n")                # the file grew past the old position again
+    assert read_all(t) == ["a2", "a3", "b1", "b2", "b3", "b4"]
+
+
+def test_plain_truncation_restarts_at_zero(tmp_path):
+    p = str(tmp_path / "log")
+    w(p, "a1\na2\n")
+    t = LogTail(p)
+    read_all(t)
+    with open(p, "w") as f:
+        f.write("c1\n")
+    assert read_all(t) == ["c1"]
+
+
+def test_oversize_lines_are_skipped_and_counted(tmp_path):
+    p = str(tmp_path / "log")
+    stats = {}
+    t = LogTail(p if os.path.exists(p) else (w(p, "") or p), maxlinesize=1024, stats=stats)
+    w(p, "ok1\n" + "x" * (1 << 20) + "\nok2\n" + "y" * 5000 + "\nok3\n")
+    assert read_all(t) == ["ok1", "ok2", "ok3"]
+    assert stats["oversize_lines"] == 2
+
+
+def test_named_pipe(tmp_path):
+    p = str(tmp_path / "fifo")
+    os.mkfifo(p)
+    t = LogTail(p)
+    assert t.fifo
+    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b"l1\nl2\npar")
+        assert read_all(t) == ["l1", "l2"]
+        os.write(fd, b"t\n")
+        assert read_all(t) == ["part"]
+    finally:
+        os.close(fd)
+    # the writer went away (syslog restart): no error, nothing read
+    assert read_all(t) == []
+    t.close()
