@@ -111,6 +111,7 @@ class BatchCore(object):
         self._raw2fid = {}
         self._offenders = None
         self._offenders_next = 0.0
+        self._ff_with_fm = None
 
     def warm_up(self):
         """One-off costs before the first line arrives (anchor, own addresses, past bans)."""
@@ -401,8 +402,9 @@ class BatchCore(object):
                     self._offenders.add(fid)
                 st["bans"] += 1
             if Observers.Main is not None and self._known_offender(fid, now):
+                args = self._failure_found_args(Observers.Main, tick)
                 for _ in range(min(n, maxretry)):
-                    Observers.Main.add("failureFound", self.jail, tick)
+                    Observers.Main.add("failureFound", *args)
         st["handoffs"] += handoffs
         if self._promptban and self.jail.hasFailTickets:
             self._prompt_ban()
@@ -437,6 +439,20 @@ class BatchCore(object):
                 return True
             self._offenders_next = now + OFFENDER_REFRESH_S
         return fid in self._offenders or fid in self._pending_bans
+
+    def _failure_found_args(self, observer, tick):
+        """Arguments of the observer's failureFound: (jail, ticket) in 1.0.x; some versions
+        take the FailManager first (failManager, jail, ticket)."""
+        if self._ff_with_fm is None:
+            import inspect
+            try:
+                params = list(inspect.signature(observer.failureFound).parameters)
+            except (TypeError, ValueError, AttributeError):
+                params = []
+            self._ff_with_fm = bool(params) and params[0] == "failManager"
+        if self._ff_with_fm:
+            return (self.failManager, self.jail, tick)
+        return (self.jail, tick)
 
     def _prompt_ban(self):
         """Run the queued bans now, in this thread, as ``fail2ban-client set JAIL banip`` does.

@@ -135,6 +135,7 @@ class F2btuneFileFilter(BatchCore, FileFilter):
     def run(self):
         self._wm = pyinotify.WatchManager()
         ifd = self._wm.get_fd()
+        os.set_blocking(ifd, False)          # drained with os.read after poll()
         poller = None
         registered = set()
         last_batch = 0.0

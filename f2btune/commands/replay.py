@@ -23,7 +23,8 @@ Method:
     50 ms; lag = bytes written - bytes read by the server, in lines;
   - ban latency = ban visible in the ipset - the source's maxretry-th line written;
   - after the flood the run waits until the server has read everything, then
-    CPU s per 10 000 lines = server CPU / lines written * 10 000.
+    CPU s per 10 000 lines = server CPU / lines read * 10 000 (all lines written
+    once it caught up; estimated from the bytes it read if it did not).
   Five engineers may share this machine: compare profiles within one run (ratios).
 
 Needs root, ip, ipset, iptables. --cpu-quota uses cgroup v2 cpu.max where the cpu

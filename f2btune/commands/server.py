@@ -1,6 +1,4 @@
 """``f2btune server``: run fail2ban's server with the f2btune backends registered."""
-import argparse
-
 HELP = "run fail2ban-server with the f2btune backends (backend = f2btune / f2btune-journal)"
 
 DESCRIPTION = """\
@@ -25,8 +23,18 @@ def add_arguments(parser):
                         help="interpreter to run the server with (e.g. pypy3); default: this one")
     parser.add_argument("--print-dropin", action="store_true",
                         help="print the systemd drop-in for fail2ban.service and exit")
-    parser.add_argument("server_args", nargs=argparse.REMAINDER,
-                        help="arguments for fail2ban-server (e.g. -xf start)")
+    parser.allow_abbrev = False
+    # every other argument (e.g. -xf start) belongs to fail2ban-server, in its order
+    parse_known = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):
+        ns, rest = parse_known(args, namespace)
+        if rest and rest[0] == "--":
+            rest = rest[1:]
+        ns.server_args = rest
+        return ns, []
+    parser.parse_known_args = parse_known_args
+    parser.usage = "f2btune server [-h] [--python EXE] [--print-dropin] [fail2ban-server arguments ...]"
 
 
 def run(args):
@@ -34,8 +42,5 @@ def run(args):
     if args.print_dropin:
         print(server.dropin_text(python=args.python), end="")
         return 0
-    rest = list(args.server_args)
-    if rest and rest[0] == "--":
-        rest = rest[1:]
-    server.main(rest, python=args.python)
+    server.main(list(getattr(args, "server_args", [])), python=args.python)
     return 0

@@ -14,9 +14,10 @@ Method (also shown by ``f2btune replay --help``):
 - ban latency = the ban watcher seeing the address in an ipset - the writer writing that
   address's maxretry-th line;
 - after the writer stops, the run waits until the server has read everything (or a time
-  limit), then CPU per 10 000 lines = server CPU during the run / lines written * 10 000.
+  limit), then CPU per 10 000 lines = server CPU during the run / lines read * 10 000.
 """
 import configparser
+import math
 import os
 import subprocess
 import sys
@@ -99,7 +100,7 @@ def profile_setup(profile, logpath, sb_conf_probe=None, backend_opts=None):
 def percentile(values, p):
     if not values:
         return None
-    k = max(0, min(len(values) - 1, int(round(p / 100.0 * len(values) + 0.5)) - 1))
+    k = max(0, min(len(values) - 1, int(math.ceil(p / 100.0 * len(values))) - 1))   # nearest rank
     return values[k]
 
 
@@ -221,7 +222,7 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
         wt.join()
         write_s = writer.finished - writer.started
         # wait until the server has read all that was written (closed loop: nothing more comes)
-        limit = settle_s if settle_s is not None else max(30.0, 20 * write_s)
+        limit = settle_s if settle_s is not None else max(60.0, 30 * write_s)
         deadline = time.time() + min(limit, 600.0)
         avg = writer.bytes / float(writer.written or 1)
         caught_up_at = None
@@ -241,6 +242,8 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
         sampler.join()
         rss, peak = memory_mb(pid)
         cpu = last[1] - cpu0
+        # lines the server has read (all of them once it caught up; else estimated from bytes)
+        processed = writer.written if caught_up_at else min(writer.written, int((last[2] - rchar0) / avg))
         stats = backend_stats(sb, jail) if profile == "tuned" else None
         lat, unbanned = writer.latencies_ms()
         lag = [(s[0] - writer.started, max(0.0, (s[3] - (s[2] - rchar0)) / avg)) for s in sampler.samples
@@ -250,8 +253,9 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
             "profile": label,
             "python": pyname,
             "lines": writer.written,
-            "cpu_s_per_10k_lines": round(cpu / max(1, writer.written) * 10000, 5),
-            "lines_per_cpu_s": round(writer.written / cpu, 1) if cpu > 0 else None,
+            "cpu_s_per_10k_lines": round(cpu / max(1, processed) * 10000, 5),
+            "lines_per_cpu_s": round(processed / cpu, 1) if cpu > 0 else None,
+            "lines_processed": processed,
             "ban_latency_ms_p50": _r(percentile(lat, 50)),
             "ban_latency_ms_p99": _r(percentile(lat, 99)),
             "max_lag_lines": int(round(max([l for _, l in lag] or [0]))),

@@ -4,7 +4,7 @@ import pytest
 from f2btune.backend.register import register
 from f2btune.f2b import apply_filter_commands, filter_commands
 
-from tests.backend.conftest import SYNFLOOD, flood_lines
+from tests.backend.conftest import flood_lines
 
 
 @pytest.fixture(scope="module", autouse=True)

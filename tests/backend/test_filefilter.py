@@ -4,8 +4,6 @@ import shutil
 import sqlite3
 import time
 
-import pytest
-
 from tests.backend.conftest import (append, backend_stats, flood_lines, jail, status_field, touch,
                                     wait_for)
 
@@ -141,8 +139,25 @@ def test_escalation_and_observer_boost_as_stock(sandbox, logdir):
     assert wait_for(lambda: sorted(r[:2] for r in ban_rows(sb, ip)) == [("ours", 1), ("stock", 1)], 20)
     # the 2 s ban ends; a known offender's failures then count double (observer), so 2 lines ban again
     assert wait_for(lambda: not sb.banned("stock") and not sb.banned("ours"), 30)
+    time.sleep(1.0)                     # new lines must be stamped after the first ban
+    lines, srcs = flood_lines(12, sources=1, seed=8, noise=0, ipv6=0)
+    assert srcs[0] == ip
     for p in (a, b):
         append(p, lines[3:5])
     assert wait_for(lambda: ip in sb.banned("stock") and ip in sb.banned("ours"), 30), sb.tail_output()
     rows = wait_for(lambda: sorted(r for r in ban_rows(sb, ip) if r[1] == 2), 20)
     assert rows == [("ours", 2, 10), ("stock", 2, 10)]
+
+
+def test_reload_keeps_the_position(sandbox, logdir):
+    log = touch(logdir / "r.log")
+    sb = sandbox([jail("rl", log, maxretry="100000")])
+    lines, _ = flood_lines(20, sources=5, seed=12, noise=0)
+    append(log, lines[:6])
+    assert wait_for(lambda: status_field(sb, "rl", "Total failed") == 6, 20)
+    sb.client("reload")
+    sb.wait_jails_started(["rl"])
+    append(log, lines[6:10])
+    assert wait_for(lambda: status_field(sb, "rl", "Total failed") == 10, 20)
+    time.sleep(0.3)
+    assert status_field(sb, "rl", "Total failed") == 10
