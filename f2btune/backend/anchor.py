@@ -79,7 +79,7 @@ def filter_anchors(regexes, prefregex=None, encoding="utf-8"):
         if not lits:
             return None
         # longest first: the most selective test usually rejects a line soonest
-        uniq = sorted(set(lits), key=len, reverse=True)[:MAX_LITERALS]
+        uniq = sorted(dict.fromkeys(lits), key=len, reverse=True)[:MAX_LITERALS]   # stable order
         sets.append(tuple(s.encode("ascii") for s in uniq))
     return sets or None
 

@@ -31,7 +31,7 @@ _TRACE = os.environ.get("F2BTUNE_TRACE")
 STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "matched_lines", "failures",
              "banned_skipped", "ignored", "handoffs", "bans", "undecodable", "nul_lines",
              "oversize_lines", "errors", "date_fallback", "counted_lines",
-             "prompt_bans", "prompt_ban_ms")
+             "prompt_bans", "prompt_ban_ms", "batch_ms")
 
 # groups whose presence makes a failure depend on more than "a failregex matched this address"
 UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
@@ -186,6 +186,7 @@ class BatchCore(object):
         ``journal_times``: a parallel list of (iso text, epoch) for journal entries.
         """
         st = self.stats
+        t_start = time.time()
         st["batches"] += 1
         st["lines"] += len(lines)
         st["bytes"] += nbytes
@@ -298,6 +299,8 @@ class BatchCore(object):
         else:
             self.performSvc()
             n = 0
+        # thread time in batches (wall clock of this thread, prompt bans included)
+        st["batch_ms"] += int((time.time() - t_start) * 1000 + 0.5)
         if _TRACE:
             with open(_TRACE, "a") as f:
                 f.write("%.6f %.6f %d %d %d\n" % (now, time.time(), len(lines), n, st["bans"]))
