@@ -31,12 +31,15 @@ _TRACE = os.environ.get("F2BTUNE_TRACE")
 STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "matched_lines", "failures",
              "banned_skipped", "ignored", "handoffs", "bans", "undecodable", "nul_lines",
              "oversize_lines", "errors", "date_fallback", "counted_lines",
-             "prompt_bans", "prompt_ban_ms", "batch_ms")
+             "prompt_bans", "prompt_ban_ms", "batch_ms", "found_cached",
+             "batch_cpu_us", "prompt_ban_cpu_us")
 
 # groups whose presence makes a failure depend on more than "a failregex matched this address"
 UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
 # an address as written after its locator: optional "[", optional IPv4-mapped prefix
-_ADDR_TOKEN = re.compile(r"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+_ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+# CPU time of the calling thread (PyPy 3.9 has it too; fall back to the process's)
+_thread_time = getattr(time, "thread_time", time.process_time)
 # how often the set of addresses this jail banned before is refreshed from the database
 OFFENDER_REFRESH_S = 10.0
 # how long a queued ban keeps its address skipped before the ban list is trusted alone
@@ -107,8 +110,10 @@ class BatchCore(object):
         self._stamps = StampCache(self)
         self._pending_bans = {}
         self._fast = None
-        self._locator = None
+        self._locator_b = None
         self._raw2fid = {}
+        self._found_cache = {}
+        self._cache_found = False
         self._offenders = None
         self._offenders_next = 0.0
         self._ff_with_fm = None
@@ -148,6 +153,7 @@ class BatchCore(object):
         self._stamps.reset()
         self._fast = self._fast_regexes(key)
         self._raw2fid = {}
+        self._found_cache = {}
         log.info("[%s] f2btune anchor: %s", self.jailName,
                  " | ".join(" & ".join(repr(x.decode()) for x in s) for s in sets) if sets else "none (every line checked)")
 
@@ -162,6 +168,7 @@ class BatchCore(object):
         if not self._prefilter or pref or maxlines != 1 or self.getIgnoreRegex() or not regexes:
             return None
         out = []
+        self._cache_found = False
         for rx in regexes:
             try:
                 c = re.compile(rx)
@@ -171,8 +178,19 @@ class BatchCore(object):
             if names & UNSAFE_GROUPS or not ({"ip4", "ip6"} & names):
                 return None
             out.append((c, c.groupindex.get("ip4"), c.groupindex.get("ip6")))
+        # with no named group but the address, fail2ban's answer for a line (in operation: no
+        # line is dropped for its time) depends on the address alone, matches aside: it is
+        # asked once per address, not once per address and batch
+        self._cache_found = all(set(c.groupindex) <= {"ip4", "ip6"} for c, _, _ in out)
         locators = set(_anchor.address_locator(rx) for rx in regexes)
-        self._locator = locators.pop() if len(locators) == 1 else None
+        loc = locators.pop() if len(locators) == 1 else None
+        self._locator_b = None
+        if loc is not None:
+            try:
+                if "x\n".encode(key[3] if key[3].lower() not in ("auto", "") else "utf-8") == b"x\n":
+                    self._locator_b = loc.encode("ascii")     # ASCII-compatible log: search bytes
+            except (LookupError, UnicodeEncodeError):
+                pass
         return out
 
     def _core_encoding(self):
@@ -187,6 +205,7 @@ class BatchCore(object):
         """
         st = self.stats
         t_start = time.time()
+        c_start = _thread_time()
         st["batches"] += 1
         st["lines"] += len(lines)
         st["bytes"] += nbytes
@@ -196,13 +215,14 @@ class BatchCore(object):
         stamps = self._stamps
         process = self.processLine
         fast = self._fast if self.inOperation else None
-        loc = self._locator if fast is not None else None
+        loc = self._locator_b if fast is not None else None
         loclen = len(loc) if loc else 0
-        token = _ADDR_TOKEN.match
+        token = _ADDR_TOKEN_B.match
         now = time.time()
         groups = {}
         counted = {}                 # address text -> [n, first, last, [(tupleLine, epoch)...]]
-        banned_keys = {}
+        banned_keys = {}             # address bytes after the locator -> banned?
+        banned_str = {}              # address text from the failregex -> banned?
         raw2fid = self._raw2fid
         keep = max(1, self.failManager.maxMatches or 1)
         dropped = skipped = 0
@@ -213,6 +233,22 @@ class BatchCore(object):
             if b"\0" in raw:
                 st["nul_lines"] += 1
                 continue
+            if loc is not None:
+                # the address right after the locator (e.g. SRC=), on the raw bytes: a line
+                # of a banned address is skipped before decoding, date or regex (only if the
+                # locator occurs once in the line)
+                j = raw.find(loc)
+                if j >= 0 and raw.find(loc, j + loclen) < 0:
+                    tm = token(raw, j + loclen)
+                    if tm is not None:
+                        key = tm.group(1)
+                        b = banned_keys.get(key)
+                        if b is None:
+                            fid = raw2fid.get(key.decode("ascii"))
+                            b = banned_keys[key] = fid is not None and self._is_banned(fid, now)
+                        if b:
+                            skipped += 1
+                            continue
             try:
                 text = raw.decode(enc)
             except UnicodeDecodeError:
@@ -230,21 +266,6 @@ class BatchCore(object):
             if fast is not None and ts is not None:
                 tl = ts[0]
                 buf = tl[0] + tl[2] + "\n"
-                if loc is not None:
-                    # the address right after the locator (e.g. SRC=): a banned one is
-                    # skipped before any regex runs (only if the locator occurs once)
-                    j = buf.find(loc)
-                    if j >= 0 and buf.find(loc, j + loclen) < 0:
-                        tm = token(buf, j + loclen)
-                        if tm is not None:
-                            key = tm.group(1)
-                            b = banned_keys.get(key)
-                            if b is None:
-                                fid = raw2fid.get(key)
-                                b = banned_keys[key] = fid is not None and self._is_banned(fid, now)
-                            if b:
-                                skipped += 1
-                                continue
                 key = m = None
                 for rx, g4, g6 in fast:
                     m = rx.search(buf)
@@ -254,10 +275,10 @@ class BatchCore(object):
                 if m is None:
                     continue                  # no failregex matches: not a failure
                 if key:
-                    b = banned_keys.get(key)
+                    b = banned_str.get(key)
                     if b is None:
                         fid = raw2fid.get(key)
-                        b = banned_keys[key] = fid is not None and self._is_banned(fid, now)
+                        b = banned_str[key] = fid is not None and self._is_banned(fid, now)
                     if b:
                         skipped += 1
                         continue
@@ -301,12 +322,16 @@ class BatchCore(object):
             n = 0
         # thread time in batches (wall clock of this thread, prompt bans included)
         st["batch_ms"] += int((time.time() - t_start) * 1000 + 0.5)
+        # this thread's CPU in batches (prompt bans included; prompt_ban_cpu_us: theirs)
+        st["batch_cpu_us"] += int((_thread_time() - c_start) * 1e6)
         if _TRACE:
             with open(_TRACE, "a") as f:
                 f.write("%.6f %.6f %d %d %d\n" % (now, time.time(), len(lines), n, st["bans"]))
         return n
 
-    def _collect(self, groups, found, weight, times=None):
+    def _collect(self, groups, found, weight, times=None, fs=None):
+        """Group failures by id; keyed by the id's text (fail2ban's IPAddr formats itself to
+        hash), the value keeps the id: [first, last, count, matches, fail, fid]."""
         st = self.stats
         st["matched_lines"] += weight
         for element in found:
@@ -314,9 +339,10 @@ class BatchCore(object):
             first = last = t
             if times is not None:
                 first, last = times
-            g = groups.get(fid)
+            key = fs if fs is not None else str(fid)
+            g = groups.get(key)
             if g is None:
-                groups[fid] = [first, last, weight, fail.get("matches") or [], fail]
+                groups[key] = [first, last, weight, fail.get("matches") or [], fail, fid]
             else:
                 if first < g[0]:
                     g[0] = first
@@ -336,26 +362,39 @@ class BatchCore(object):
         """
         st = self.stats
         process = self.processLine
+        cache = self._found_cache if self._cache_found else None
         if len(raw2fid) > 65536:
             raw2fid.clear()
+            self._found_cache.clear()
         for key, (n, first, last, samples) in counted.items():
             st["counted_lines"] += n
             tl, epoch = samples[-1]
-            try:
-                found = process(tl, epoch)
-            except Exception as e:
-                st["errors"] += 1
-                log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
-                continue
-            if not found:
-                continue
-            fid, fail = found[-1][1], found[-1][3]
-            raw2fid[key] = fid
+            hit = cache.get(key) if cache is not None else None
+            if hit is not None:
+                fid, fail = hit
+                fs = raw2fid.get(key) or str(fid)
+                st["found_cached"] += 1
+                matches = [x[0] for x in samples]
+            else:
+                try:
+                    found = process(tl, epoch)
+                except Exception as e:
+                    st["errors"] += 1
+                    log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
+                    continue
+                if not found:
+                    continue
+                fid, fail = found[-1][1], found[-1][3]
+                fs = raw2fid[key] = str(fid)      # text form: IPAddr hashes by formatting itself
+                if cache is not None and len(found) == 1:
+                    cache[key] = (fid, dict((k, v) for k, v in fail.items() if k != "matches"))
+                matches = [x[0] for x in samples[:-1]] + list(fail.get("matches") or [])
             merged = dict(fail)
-            merged["matches"] = [x[0] for x in samples[:-1]] + list(fail.get("matches") or [])
-            self._collect(groups, [(None, fid, last, merged)], n, (first, last))
+            merged["matches"] = matches
+            self._collect(groups, [(None, fid, last, merged)], n, (first, last), fs)
 
     def _is_banned(self, fid, now):
+        """``fid``: the failure id as text (fail2ban's IPAddr hashes and compares as its text)."""
         t = self._pending_bans.get(fid)
         if t is not None:
             if now - t < PENDING_BAN_S:
@@ -376,9 +415,10 @@ class BatchCore(object):
         now = time.time()
         handoffs = 0
         check_now = self.checkFindTime
-        for fid, (first, last, n, matches, fail) in groups.items():
+        promptban = self._promptban
+        for fs, (first, last, n, matches, fail, fid) in groups.items():
             st["failures"] += n
-            if self._is_banned(fid, now):
+            if self._is_banned(fs, now):
                 st["banned_skipped"] += n
                 continue
             if check_now:
@@ -395,21 +435,29 @@ class BatchCore(object):
                 st["ignored"] += n
                 continue
             handoffs += 1
+            # asked BEFORE a ban of this batch adds fid to the offenders: the observer acts
+            # only on addresses banned before (a ban of this very batch has no record yet,
+            # as with stock, where these failures reach the observer before banFound)
+            known = Observers.Main is not None and self._known_offender(fs, now)
             attempts = fm.addFailure(tick, n)
             if n > 1:                         # "Total failed" counts lines, as with stock
                 fm.setFailTotal(fm.getFailTotal() + n - 1)
-            if attempts >= maxretry:
-                self.performBan(fid)
-                self._pending_bans[fid] = now
-                if self._offenders is not None:
-                    self._offenders.add(fid)
-                st["bans"] += 1
-            if Observers.Main is not None and self._known_offender(fid, now):
+            if known:
+                # before the ban, as with stock (the failures reach the observer first)
                 args = self._failure_found_args(Observers.Main, tick)
                 for _ in range(min(n, maxretry)):
                     Observers.Main.add("failureFound", *args)
+            if attempts >= maxretry:
+                self.performBan(fid)
+                self._pending_bans[fs] = now
+                if self._offenders is not None:
+                    self._offenders.add(fs)
+                st["bans"] += 1
+                if promptban:
+                    # at once: the rest of the batch's hand-offs need not delay this ban
+                    self._prompt_ban()
         st["handoffs"] += handoffs
-        if self._promptban and self.jail.hasFailTickets:
+        if promptban and self.jail.hasFailTickets:
             self._prompt_ban()
         if len(self._pending_bans) > 4096:
             self._pending_bans = dict((k, v) for k, v in self._pending_bans.items()
@@ -436,7 +484,7 @@ class BatchCore(object):
                     self._offenders = set()
                 else:
                     tickets = jail.database.getBans(jail=jail, bantime=int(OFFENDER_REFRESH_S * 2 + 1))
-                self._offenders.update(t.getID() for t in tickets)
+                self._offenders.update(str(t.getID()) for t in tickets)
             except Exception as e:  # pragma: no cover - be conservative: tell the observer
                 log.debug("[%s] f2btune: reading past bans failed: %r", self.jailName, e)
                 return True
@@ -469,6 +517,7 @@ class BatchCore(object):
         if checkban is None:
             return
         t0 = time.time()
+        c0 = _thread_time()
         for _ in range(1000):
             if not self.jail.hasFailTickets:
                 break
@@ -478,6 +527,7 @@ class BatchCore(object):
                 log.error("[%s] f2btune: ban failed: %r", self.jailName, e)
                 break
         self.stats["prompt_ban_ms"] += int((time.time() - t0) * 1000)
+        self.stats["prompt_ban_cpu_us"] += int((_thread_time() - c0) * 1e6)
 
     def stats_status(self):
         """Extra rows for ``fail2ban-client status <jail>``."""

@@ -133,6 +133,18 @@ class F2btuneFileFilter(BatchCore, FileFilter):
 
     # -- the loop ------------------------------------------------------------------------
     def run(self):
+        prof_path = os.environ.get("F2BTUNE_CPROFILE")
+        if not prof_path:
+            return self._run()
+        # profiling aid: F2BTUNE_CPROFILE=FILE writes cProfile stats of this thread at stop
+        import cProfile
+        prof = cProfile.Profile(time.thread_time)      # CPU, not wall time
+        try:
+            return prof.runcall(self._run)
+        finally:
+            prof.dump_stats("%s.%s" % (prof_path, self.jailName))
+
+    def _run(self):
         self._wm = pyinotify.WatchManager()
         ifd = self._wm.get_fd()
         os.set_blocking(ifd, False)          # drained with os.read after poll()

@@ -91,7 +91,9 @@ class Job(object):
     def command(self, fast):
         return ([self.interp.exe, WORKER, "--f2btune-spec", self.spec_path, "--quiet",
                  "--output", self.json_path]
-                + pyperf_options(self.interp, fast, self.mode, self.sample_lines))
+                + pyperf_options(self.interp, fast, self.mode, self.sample_lines)
+                # pyperf clears the environment; TZ changes fail2ban's per-line date cost
+                + (["--inherit-environ=TZ"] if "TZ" in self.interp.env else []))
 
     def run(self, fast, timeout=3600):
         with open(self.spec_path, "w") as f:

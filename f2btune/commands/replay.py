@@ -19,12 +19,24 @@ Method:
   - closed loop: lines of a source stop once it is banned (its address is seen in an ipset
     of the namespace), as the DROP rule would stop its packets; lines get the wall-clock
     syslog stamp when written, one write() per line;
-  - server CPU (user+system, forked actions included) and read bytes come from /proc every
-    50 ms; lag = bytes written - bytes read by the server, in lines;
-  - ban latency = ban visible in the ipset - the source's maxretry-th line written;
-  - after the flood the run waits until the server has read everything, then
-    CPU s per 10 000 lines = server CPU / lines read * 10 000 (all lines written
-    once it caught up; estimated from the bytes it read if it did not).
+  - CPU window: start-up (config load, imports, the actions' start) is paid once
+    whatever the load, so it is left out for every profile alike: the flood starts once
+    the server has gone quiet (< 2 % of a CPU over 0.3 s; the tuned backend runs
+    fail2ban's first garbage collection at jail start, stock at its 100th failure, inside
+    the window: tens of ms against stock's seconds); the window ends when the server has read everything written and every source
+    at maxretry is banned (+0.2 s);
+  - server CPU = scheduler run time of all its threads (/proc/PID/task/*/schedstat) plus
+    reaped forked actions; read bytes (/proc/PID/io rchar) every 50 ms; lag = bytes
+    written - bytes read by the server, in lines;
+  - lines = every line written to the log (attack and unrelated lines: the server has to
+    read them all); CPU s per 10 000 lines = server CPU over the window / lines * 10 000
+    (estimated from the bytes read if the server did not catch up within the limit);
+  - ban latency = ban visible in the namespace's ipset (polled every 5 ms over netlink)
+    - the writer writing that source's maxretry-th line;
+  - closed loop: a profile that bans sooner writes fewer lines, and its per-line figure
+    carries the fixed cost of its bans (fail2ban's ban path, observer, database) over
+    them; the "in total" ratio compares CPU for the same offered flood. The JSON rows
+    hold thread_cpu_s: the window's CPU per server thread.
   Five engineers may share this machine: compare profiles within one run (ratios).
 
 Needs root, ip, ipset, iptables. --cpu-quota uses cgroup v2 cpu.max where the cpu

@@ -31,6 +31,26 @@ def cpu_seconds(pid, children=True):
     return (utime + stime) / float(CLK_TCK) + kids
 
 
+def thread_cpu(pid):
+    """{thread name: CPU seconds} of the threads of ``pid`` (fail2ban names its threads
+    f2b/f.JAIL, f2b/a.JAIL, f2b/observer...; same-named threads are summed)."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                ns = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        out[name] = out.get(name, 0.0) + ns / 1e9
+    return out
+
+
 def memory_mb(pid):
     """(current RSS, peak RSS) in MiB from /proc/PID/status."""
     rss = hwm = 0

@@ -8,6 +8,8 @@ Method (also shown by ``f2btune replay --help``):
 - the flood (:func:`f2btune.flood.iter_lines`, ``--lines`` records offered, ``--sources``
   attackers, 10 % noise) is appended to a log file in the sandbox by
   :class:`.writer.ClosedLoopWriter`: a banned source's lines are no longer written;
+- the CPU window opens once the server has gone quiet after start-up (same rule for every
+  profile) and closes when it has read everything and every source at maxretry is banned;
 - every 50 ms the server's /proc entries are sampled: CPU (user + system, forked actions
   included), read bytes (``rchar``: the log bytes consumed so far), RSS;
 - lag = bytes written - bytes the server has read, in lines of the mean written length;
@@ -25,7 +27,7 @@ import threading
 import time
 
 from f2btune.errors import DependencyError, InputError, UsageError
-from f2btune.replay.procstat import alive, cpu_seconds, memory_mb, read_bytes
+from f2btune.replay.procstat import alive, cpu_seconds, memory_mb, read_bytes, thread_cpu
 from f2btune.replay.sandbox import Sandbox, jail_text  # noqa: F401  (jail_text re-exported)
 from f2btune.replay.writer import ClosedLoopWriter
 
@@ -168,6 +170,22 @@ class Watcher(object):
             self.proc.wait(5)
 
 
+def wait_idle(pid, window=0.3, max_share=0.02, timeout=30.0):
+    """Wait until the server used less than ``max_share`` of a CPU over ``window`` seconds.
+
+    Returns the seconds waited, or None if it never went quiet within ``timeout``.
+    """
+    t0 = time.time()
+    prev = cpu_seconds(pid)
+    while time.time() - t0 < timeout:
+        time.sleep(window)
+        cur = cpu_seconds(pid)
+        if cur - prev < window * max_share:
+            return time.time() - t0
+        prev = cur
+    return None
+
+
 def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quota=None,
             seed=1, fmt="syslog", backend_opts=None, settle_s=None, progress=None, keep=None):
     """One run; returns the result row (dict) plus 'lag' samples [(t, lag_lines)]."""
@@ -208,12 +226,16 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
         records = iter_lines(lines, sources=sources, rate=40.0, prefix=PREFIX, fmt=fmt, seed=seed)
         writer = ClosedLoopWriter(logpath, records, maxretry, rate=rate, fmt=fmt)
         watcher = Watcher(ns.name, writer)
-        time.sleep(0.5)                      # let the server settle (start-up reads, actions start)
+        # start-up (config load, imports, the actions' start: ipsets, firewall rules, the
+        # first garbage collection) is paid once whatever the load: the window starts when
+        # the server has gone quiet, the same rule for every profile
+        settled = wait_idle(pid)
         sampler = Sampler(pid, writer)
         first = sampler.sample()
         if first is None:
             raise DependencyError("cannot read /proc/%d of the server" % pid)
         cpu0, rchar0 = first[1], first[2]
+        threads0 = thread_cpu(pid)
         sampler.start()
         say("%s/%s: writing %d flood lines (%s)" % (label, pyname, lines,
                                                    "max rate" if not rate else "%g lines/s" % rate))
@@ -238,6 +260,7 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
             time.sleep(0.05)
         time.sleep(0.2)
         last = sampler.sample()
+        threads1 = thread_cpu(pid)
         sampler.stop_event.set()
         sampler.join()
         rss, peak = memory_mb(pid)
@@ -274,9 +297,13 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
             "lag_end_of_write_lines": int(round(during[-1])) if during else 0,
             "catchup_s": round(caught_up_at - writer.finished, 3) if caught_up_at else None,
             "caught_up": caught_up_at is not None,
+            "settled_s": round(settled, 3) if settled is not None else None,
             "cpu_quota": cpu_quota,
             "cgroup": quota.describe() if quota else None,
             "backend_stats": stats,
+            # where the window's CPU went, per server thread (children not included)
+            "thread_cpu_s": dict((k, round(v - threads0.get(k, 0.0), 4)) for k, v in sorted(threads1.items())
+                                 if v - threads0.get(k, 0.0) >= 0.0005),
         }
         return row, lag
     finally:

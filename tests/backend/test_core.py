@@ -71,6 +71,29 @@ def test_same_bans_and_counts_as_stock_per_line(root_dir):
     assert st["bans"] == len(b2)
 
 
+def test_same_matches_as_stock_when_answers_are_reused(root_dir):
+    """fail2ban's processLine is asked once per address; later batches reuse its answer.
+
+    The failures still counting must carry the same matched lines as with stock.
+    """
+    lines, srcs = flood_lines(1200, sources=200, seed=5)
+    stock = make_jail("stock", "polling", root_dir)
+    ours = make_jail("ours", "f2btune", root_dir)
+    for f in (stock.filter, ours.filter):
+        f.failManager.setMaxRetry(1000)        # nobody is banned: every failure keeps counting
+    for line in lines:
+        stock.filter.processLineAndAdd(line)
+    raw = [l.encode() for l in lines]
+    for i in range(0, len(raw), 97):
+        ours.filter.process_raw_lines(raw[i:i + 97])
+
+    def failing(jail):
+        fl = jail.filter.failManager._FailManager__failList
+        return dict((str(k), (v.getRetry(), v.getMatches())) for k, v in fl.items())
+    assert failing(stock) == failing(ours) and len(failing(ours)) > 100
+    assert ours.filter.stats["found_cached"] > 100
+
+
 def test_malformed_bytes_are_counted_not_fatal(root_dir):
     ours = make_jail("mal", "f2btune", root_dir)
     good, srcs = flood_lines(40, sources=1, seed=2, noise=0, ipv6=0)

@@ -21,6 +21,9 @@ def test_replay_both_profiles(as_root, tmp_path):
         assert r["bans"] == r["sources_at_maxretry"] > 0
         assert r["lines"] + r["dropped_banned_lines"] == r["offered_lines"] == 3000
         assert r["cpu_s_per_10k_lines"] > 0 and r["peak_rss_mb"] > 10
+        # the window starts once start-up is over (same rule for both profiles)
+        assert r["settled_s"] is not None
+        assert r["thread_cpu_s"] and sum(r["thread_cpu_s"].values()) <= r["cpu_s"] + 0.01
     st = rows["tuned"]["backend_stats"]
     assert st["lines"] == rows["tuned"]["lines"] and st["errors"] == 0
     assert s["ratios"][0]["profile"] == "tuned"
