@@ -45,7 +45,6 @@ def kernel_text(line):
     words = line.split(" ")
     # RFC3164: "Mmm dd HH:MM:SS host kernel: ..." (day may be space-padded -> empty word)
     if words and words[0] in MONTHS:
-        rest = [w for w in words[1:4] if w != ""]
         i = 1
         while i < len(words) and words[i] == "":
             i += 1

@@ -529,6 +529,22 @@ class BatchCore(object):
         self.stats["prompt_ban_ms"] += int((time.time() - t0) * 1000)
         self.stats["prompt_ban_cpu_us"] += int((_thread_time() - c0) * 1e6)
 
+    def _flush_db_positions(self, db_update_s=5.0):
+        """Write pending log positions to the database, at most every ``db_update_s``."""
+        from fail2ban.server.mytime import MyTime
+        if (self._pendDBUpdates and self.jail.database is not None
+                and MyTime.time() >= self._nextUpdateTM):
+            self._updateDBPending()
+            self._nextUpdateTM = MyTime.time() + db_update_s
+
+    def _loop_error(self, label, e):
+        """An unexpected error in the reading loop: count, log, keep the jail alive (as stock)."""
+        self.stats["errors"] += 1
+        log.error("[%s] %s: unhandled %r", self.jailName, label, e,
+                  exc_info=log.getEffectiveLevel() <= logging.DEBUG)
+        self.commonError("unhandled", e)
+        time.sleep(0.1)
+
     def stats_status(self):
         """Extra rows for ``fail2ban-client status <jail>``."""
         st = self.stats

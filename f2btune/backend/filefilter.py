@@ -14,7 +14,6 @@ import threading
 import time
 
 from fail2ban.server.filter import FileFilter, Filter
-from fail2ban.server.mytime import MyTime
 
 from f2btune.backend.core import BatchCore
 from f2btune.backend.tail import LogTail
@@ -181,17 +180,11 @@ class F2btuneFileFilter(BatchCore, FileFilter):
                     next_full = last_batch + min(self.sleeptime, 1.0)
                     self.performSvc()
                 self.ticks += 1
-                if self._pendDBUpdates and self.jail.database is not None and MyTime.time() >= self._nextUpdateTM:
-                    self._updateDBPending()
-                    self._nextUpdateTM = MyTime.time() + DB_UPDATE_S
+                self._flush_db_positions(DB_UPDATE_S)
             except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
                 if not self.active:
                     break
-                self.stats["errors"] += 1
-                log.error("[%s] f2btune backend: unhandled %r", self.jailName, e,
-                          exc_info=log.getEffectiveLevel() <= logging.DEBUG)
-                self.commonError("unhandled", e)
-                time.sleep(0.1)
+                self._loop_error("f2btune backend", e)
         log.debug("[%s] filter exited (f2btune)", self.jailName)
         try:
             if self._wm is not None:

@@ -197,7 +197,6 @@ class F2btuneJournalFilter(BatchCore, JournalFilter):
 
     def run(self):
         r = self._reader
-        journal = self._journal_mod
         if not self._matches:
             log.notice("[%s] Jail started without 'journalmatch' set: every journal entry is checked",
                        self.jailName)
@@ -244,17 +243,11 @@ class F2btuneJournalFilter(BatchCore, JournalFilter):
                 self.ticks += 1
                 if self.ticks % 10 == 0:
                     self.performSvc()
-                if self._pendDBUpdates and db is not None and MyTime.time() >= self._nextUpdateTM:
-                    self._updateDBPending()
-                    self._nextUpdateTM = MyTime.time() + DB_UPDATE_S
+                self._flush_db_positions(DB_UPDATE_S)
             except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
                 if not self.active:
                     break
-                self.stats["errors"] += 1
-                log.error("[%s] f2btune-journal: unhandled %r", self.jailName, e,
-                          exc_info=log.getEffectiveLevel() <= logging.DEBUG)
-                self.commonError("unhandled", e)
-                time.sleep(0.1)
+                self._loop_error("f2btune-journal", e)
         try:
             r.close()
         except Exception:

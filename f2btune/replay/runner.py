@@ -206,7 +206,6 @@ def run_one(profile, python=None, lines=100000, sources=250, rate=None, cpu_quot
     try:
         if cpu_quota:
             quota = CpuQuota("f2btune-replay-%s" % tag, cpu_quota)
-        sb_dir = None
         # the log lives in the sandbox directory; the sandbox is made first to know it
         sb = Sandbox([], python=python, netns=ns.name, cgroup=quota, keep=keep)
         logpath = os.path.join(sb.dir, "kern.log")
