@@ -75,6 +75,10 @@ def filter_commands(name_or_path, confdir=None, options=None, backend="file"):
             raise InputError("filter file not found: %s" % name)
         if os.path.basename(os.path.dirname(path)) == "filter.d":
             basedir, fname = os.path.dirname(os.path.dirname(path)), os.path.splitext(os.path.basename(path))[0]
+            if not os.path.isfile(os.path.join(basedir, "filter.d", "common.conf")):
+                # a snippet tree (like f2btune's source): its [INCLUDES] (sshd.conf,
+                # common.conf, ...) live in the stock config, so read it from a merged dir
+                basedir = _merged_confdir(basedir)
         else:
             basedir, fname = None, path
     else:
@@ -97,6 +101,22 @@ def filter_commands(name_or_path, confdir=None, options=None, backend="file"):
         raise
     except Exception as e:  # fail2ban raises plain exceptions for broken configs
         raise InputError("filter %r: %s" % (name_or_path, e))
+
+
+_MERGED = {}
+
+
+def _merged_confdir(snippets):
+    """A private config dir (stock + the snippet tree at ``snippets``), made once per process."""
+    if snippets not in _MERGED:
+        import atexit
+        import shutil
+        import tempfile
+        from f2btune.paths import build_confdir
+        d = tempfile.mkdtemp(prefix="f2btune-conf-")
+        atexit.register(shutil.rmtree, d, True)
+        _MERGED[snippets] = build_confdir(d, ours=snippets)
+    return _MERGED[snippets]
 
 
 def apply_filter_commands(flt, commands):
