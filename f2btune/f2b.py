@@ -14,6 +14,21 @@ DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 KNOWN_SERIES = ("1.0", "1.1")
 
 
+def interpreter_env(exe=None, extra_paths=(), env=None):
+    """Environment in which interpreter ``exe`` imports f2btune and, if it is another
+    interpreter than this one (e.g. pypy3), Debian's fail2ban plus ``extra_paths``."""
+    from f2btune.paths import SOURCE_ROOT
+    env = dict(os.environ if env is None else env)
+    paths = [SOURCE_ROOT]
+    if exe and os.path.realpath(exe) != os.path.realpath(sys.executable):
+        paths.extend(extra_paths)
+        if os.path.isdir(DEBIAN_DIST_PACKAGES):
+            paths.append(DEBIAN_DIST_PACKAGES)
+    old = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = os.pathsep.join(paths + ([old] if old else []))
+    return env
+
+
 def ensure_importable():
     """Make ``import fail2ban`` work (adds Debian's dist-packages as a last resort)."""
     try:

@@ -11,25 +11,9 @@ import shutil
 import sys
 
 from f2btune.errors import DependencyError, UsageError
+from f2btune.f2b import interpreter_env
 
-DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 DROPIN_PATH = "/etc/systemd/system/fail2ban.service.d/f2btune.conf"
-
-
-def package_root():
-    """The directory that holds the ``f2btune`` package (for another interpreter's path)."""
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def python_env(python, env=None):
-    """Environment for running f2btune (and fail2ban) under ``python``."""
-    env = dict(os.environ if env is None else env)
-    paths = [package_root()]
-    if os.path.isdir(DEBIAN_DIST_PACKAGES):
-        paths.append(DEBIAN_DIST_PACKAGES)
-    old = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join(paths + ([old] if old else []))
-    return env
 
 
 def resolve_python(python):
@@ -73,7 +57,7 @@ def main(args, python=None):
             argv = server_command(args, exe)
             sys.stdout.flush()
             sys.stderr.flush()
-            os.execve(exe, argv, python_env(exe))
+            os.execve(exe, argv, interpreter_env(exe))
     pin_timezone()
     from f2btune.backend.register import register
     register()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from f2btune.errors import InputError
-from f2btune.f2b import DEBIAN_DIST_PACKAGES
+from f2btune.f2b import interpreter_env
 from f2btune.paths import SOURCE_ROOT
 
 PACKAGE_ROOT = SOURCE_ROOT  # the directory holding the f2btune package
@@ -62,18 +62,10 @@ class Interpreter(object):
 def worker_env(exe):
     """Environment for a worker: f2btune importable; other interpreters also see Debian's fail2ban
     and pyperf for PyPy (``PYTHONPATH=<repo>:.venv/pypy-lib:/usr/lib/python3/dist-packages``)."""
-    env = dict(os.environ)
-    paths = [PACKAGE_ROOT]
-    if os.path.realpath(exe) != os.path.realpath(sys.executable):
-        extra = os.environ.get("F2BTUNE_PYPY_PATH")
-        if extra:
-            paths.extend(extra.split(os.pathsep))
-        if os.path.isdir(PYPY_LIB):
-            paths.append(PYPY_LIB)
-        paths.append(DEBIAN_DIST_PACKAGES)
-    old = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = os.pathsep.join(paths + ([old] if old else []))
-    return env
+    extra = [p for p in os.environ.get("F2BTUNE_PYPY_PATH", "").split(os.pathsep) if p]
+    if os.path.isdir(PYPY_LIB):
+        extra.append(PYPY_LIB)
+    return interpreter_env(exe, extra)
 
 
 def resolve(exe):

@@ -7,13 +7,6 @@ finding_type(
     "retries the last matching template first, so an explicit pattern mostly saves the misses and "
     "removes a wrong match on odd lines: --measure gives the figure for this log")
 
-# Explicit patterns tried, in order (fail2ban datepattern syntax, single % as in the server).
-CANDIDATES = (
-    "^%b %d %H:%M:%S",
-    "^%Y-%m-%dT%H:%M:%S(?:\\.%f)?%z",
-    "^%Y-%m-%dT%H:%M:%S(?:\\.%f)?",
-    "^%Y-%m-%d %H:%M:%S(?:,%f)?",
-)
 AUTO_MARKERS = ("{^LN-BEG}", "{*WD-BEG}", "{DEFAULT}")
 MIN_LINES = 10
 COVERAGE = 0.9
@@ -30,33 +23,21 @@ def is_auto(datepattern):
     return rest.strip() == ""
 
 
-def _times(detector, lines):
-    out = []
-    for line in lines:
-        try:
-            m = detector.matchTime(line)
-            t = detector.getTime(line[m[0].start(1):m[0].end(1)], m) if m and m[0] else None
-        except Exception:
-            t = None
-        out.append(t[0] if t else None)
-    return out
-
-
 def fitting_pattern(lines, auto_detector):
-    """The first explicit candidate giving the same time as auto-detection on (nearly) every line."""
-    from fail2ban.server.datedetector import DateDetector
+    """One explicit pattern giving the same time as the jail's auto-detection on every dated line.
+
+    The choice is suggest-regex's (:func:`f2btune.suggest.dates.detect`); here it is only
+    required that (nearly) every sampled line carries a date at all.
+    """
+    from f2btune.suggest.dates import NONE, detect, split
     lines = lines[-MAX_LINES:]
-    auto = _times(auto_detector, lines)
-    dated = sum(1 for t in auto if t is not None)
-    if dated < MIN_LINES or dated < COVERAGE * len(lines):
+    dated = [l for l in lines if split(auto_detector, l)[0] is not None]
+    if len(dated) < MIN_LINES or len(dated) < COVERAGE * len(lines):
         return None
-    for pattern in CANDIDATES:
-        dd = DateDetector()
-        dd.appendTemplate(pattern)
-        got = _times(dd, lines)
-        if all(g == a for g, a in zip(got, auto) if a is not None):
-            return pattern
-    return None
+    choice = detect(dated)
+    if choice.at_start < 1.0 or len(choice.patterns) != 1 or choice.patterns == [NONE]:
+        return None
+    return choice.patterns[0]
 
 
 def config_syntax(pattern):

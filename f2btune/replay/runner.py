@@ -136,9 +136,9 @@ class Watcher(object):
         cmd = [sys.executable, "-m", "f2btune.replay.watcher", str(interval)]
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
-        from f2btune.server import python_env
+        from f2btune.f2b import interpreter_env
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=python_env(sys.executable))
+                                     stderr=subprocess.DEVNULL, env=interpreter_env(sys.executable))
         line = self.proc.stdout.readline()
         if not line.startswith(b"ready"):
             self.close()

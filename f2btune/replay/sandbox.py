@@ -86,8 +86,8 @@ class Sandbox(object):
         return cmd
 
     def start(self, timeout=60.0):
-        from f2btune.server import python_env
-        env = python_env(self.python) if self.python else dict(os.environ)
+        from f2btune.f2b import interpreter_env
+        env = interpreter_env(self.python) if self.python else dict(os.environ)
         env["PYTHONNOUSERSITE"] = "1"
         self._stderr = open(os.path.join(self.run_dir, "server.stderr"), "w+")
         preexec = None

@@ -1,5 +1,6 @@
 """`f2btune check` on Debian's stock /etc/fail2ban with a few jails enabled, and on f2btune's own jails."""
 import os
+import time
 import textwrap
 
 import pytest
@@ -26,7 +27,7 @@ def stock_conf(tmp_path):
     from f2btune.flood import write_flood
     conf = build_confdir(str(tmp_path / "conf"), enable_stock_jails=True)
     kern, auth = str(tmp_path / "kern.log"), str(tmp_path / "auth.log")
-    write_flood(kern, 400, rate=40.0, noise=0.0, start=__import__("time").time() - 600)
+    write_flood(kern, 400, rate=40.0, noise=0.0, start=time.time() - 600)
     with open(auth, "w") as f:
         f.write("\n".join(sshd_lines()) + "\n")
     with open(os.path.join(conf, "jail.d", "zz-test.local"), "w") as f:
@@ -62,7 +63,7 @@ def test_f2btune_jail_is_clean(tmp_path):
     from f2btune.flood import write_flood
     conf = build_confdir(str(tmp_path / "conf"))
     kern = str(tmp_path / "kern.log")
-    write_flood(kern, 400, rate=40.0, start=__import__("time").time() - 600)
+    write_flood(kern, 400, rate=40.0, start=time.time() - 600)
     with open(os.path.join(conf, "jail.d", "zz-test.local"), "w") as f:
         f.write("[f2btune-synflood]\nenabled = true\nlogpath = %s\n" % kern)
     report = run_check(conf)

@@ -2,6 +2,7 @@
 import subprocess
 
 from f2btune import server
+from f2btune.f2b import interpreter_env
 from tests.conftest import run_cli
 
 
@@ -35,5 +36,5 @@ def test_server_under_pypy_registers_backends(pypy3, tmp_path):
     code = ("from f2btune.backend.register import register; register(); "
             "from fail2ban.server.jail import Jail; print('f2btune' in Jail._BACKENDS)")
     r = subprocess.run([pypy3, "-c", code], capture_output=True, text=True, timeout=120,
-                       env=server.python_env(pypy3))
+                       env=interpreter_env(pypy3))
     assert r.stdout.strip() == "True", r.stderr
