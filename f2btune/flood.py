@@ -23,6 +23,8 @@ import ipaddress
 import random
 import time
 
+from f2btune.seed import LOG_PREFIX
+
 FORMATS = ("syslog", "rfc3339", "journal-export", "ulogd")
 DEFAULT_START = 1767225600.0  # 2026-01-01 00:00:00 UTC: fixed so that a seed gives the same file
 HOSTNAME = "raspberrypi"
@@ -180,7 +182,7 @@ def _check(lines, sources, rate, fmt, ipv6, noise):
             raise ValueError("%s must be a fraction between 0 and 1" % name)
 
 
-def iter_lines(lines, sources=250, rate=40.0, prefix="f2b-syn: ", fmt="syslog", ipv6=0.1,
+def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", ipv6=0.1,
                noise=0.1, seed=1, start=None):
     """Yield ``lines`` FloodLine records (see the module docstring); memory does not grow with ``lines``.
 

@@ -28,6 +28,7 @@ import subprocess
 
 from f2btune import netns
 from f2btune.errors import DependencyError, UsageError
+from f2btune.seed import LOG_PREFIX
 
 BACKENDS = ("iptables", "nft")
 CHAIN = "F2BTUNE"
@@ -132,7 +133,7 @@ def _dedupe_jumps(family, namespace):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def check_options(port=None, rate="20/second", burst=40, logprefix="f2b-syn: ", log_rate="5/second",
+def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, log_rate="5/second",
                   in_kernel_ban=None, ban_logprefix="f2b-ban: ", families=(4, 6)):
     """Validate and normalise the options; UsageError with a one-line reason."""
     if port is not None and port != "":

@@ -15,11 +15,11 @@ import sys
 
 from f2btune.bench.candidates import Candidate
 from f2btune.errors import InputError
+from f2btune.seed import SEED_REGEX
 
 __all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "STAGE_CHOICES"]
 
 # The failregex the brief starts from (as a jail's filter would carry it, fail2ban tags allowed).
-SEED_REGEX = r"kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
 SYNFLOOD_FILTER = "f2btune-synflood"
 STAGE_CHOICES = ("regex", "filter", "jail", "jail-info", "all")
 

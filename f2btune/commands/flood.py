@@ -1,5 +1,6 @@
 """``f2btune flood``: write a realistic, deterministic SYN-flood log (kernel LOG lines)."""
 from f2btune.errors import InputError
+from f2btune.seed import LOG_PREFIX
 
 HELP = "write a realistic SYN-flood log (kernel LOG lines), deterministic for a seed"
 DESCRIPTION = """\
@@ -27,7 +28,7 @@ def add_arguments(parser):
                         help="distinct attacker addresses (default: 250)")
     parser.add_argument("--rate", type=float, default=40.0, metavar="LINES_PER_S",
                         help="mean log lines per second (default: 40)")
-    parser.add_argument("--prefix", default="f2b-syn: ", metavar="TEXT",
+    parser.add_argument("--prefix", default=LOG_PREFIX, metavar="TEXT",
                         help="LOG prefix of the flood lines (default: 'f2b-syn: '; '' for none)")
     parser.add_argument("--format", dest="fmt", default="syslog",
                         choices=("syslog", "rfc3339", "journal-export", "ulogd"),

@@ -1,4 +1,5 @@
 """f2btune rules: print (or apply) the kernel rules that rate-limit SYNs and log the excess for fail2ban."""
+from f2btune.seed import LOG_PREFIX
 
 HELP = "print or apply iptables/nft rules: per-source SYN limit, capped LOG, optional in-kernel ban"
 
@@ -26,7 +27,7 @@ def add_arguments(parser):
     parser.add_argument("--rate", default="20/second",
                         help="SYNs per source allowed before limiting (default: 20/second)")
     parser.add_argument("--burst", type=int, default=40, help="burst allowed per source (default: 40)")
-    parser.add_argument("--logprefix", default="f2b-syn: ",
+    parser.add_argument("--logprefix", default=LOG_PREFIX,
                         help='LOG prefix of excess SYNs (default: "f2b-syn: ")')
     parser.add_argument("--log-rate", default="5/second",
                         help="at most this many LOG lines in total (default: 5/second)")

@@ -30,9 +30,8 @@ from f2btune.errors import DependencyError, InputError, UsageError
 from f2btune.replay.procstat import alive, cpu_seconds, memory_mb, read_bytes, thread_cpu
 from f2btune.replay.sandbox import Sandbox, jail_text  # noqa: F401  (jail_text re-exported)
 from f2btune.replay.writer import ClosedLoopWriter
+from f2btune.seed import LOG_PREFIX as PREFIX, SEED_REGEX
 
-SEED_REGEX = "kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
-PREFIX = "f2b-syn: "
 TUNED_JAIL = "f2btune-synflood"
 STOCK_JAIL = "f2btune-replay-stock"
 SAMPLE_S = 0.05

@@ -1,0 +1,9 @@
+"""The baseline every comparison starts from, and the kernel LOG prefix f2btune anchors on.
+
+``SEED_REGEX`` is the failregex admins typically write for a kern.log SYN flood; bench and replay
+measure f2btune against it.  ``LOG_PREFIX`` is the ``--log-prefix`` that ``f2btune rules`` writes,
+``f2btune flood`` generates and the ``f2btune-synflood`` filter and backend anchor on.
+"""
+
+SEED_REGEX = r"kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
+LOG_PREFIX = "f2b-syn: "
