@@ -205,8 +205,9 @@ class Ipset(object):
     def _revision(self, stype, family):
         key = (stype, family)
         if key not in self._revisions:
-            attrs = self._proto + nl.string(A_TYPENAME, stype) + nl.u8(A_FAMILY, NFPROTO[family])
-            reply = self._sock().request(CMD_TYPE, attrs)
+            sock = self._sock()
+            reply = sock.request(CMD_TYPE, self._proto + nl.string(A_TYPENAME, stype)
+                                 + nl.u8(A_FAMILY, NFPROTO[family]))
             if not isinstance(reply, tuple):
                 raise IpsetError("set type %s: %s" % (stype, reason(reply)), reply)
             self._revisions[key] = nl.as_int(dict(reply[1])[A_REVISION])
