@@ -15,6 +15,7 @@ import time
 import pytest
 
 from f2btune import netns, paths
+from f2btune.f2b import interpreter_env
 from tests.conftest import ROOT
 
 JAIL = "f2btune-synflood"
@@ -112,8 +113,10 @@ class Lab(object):
     # -- helpers ---------------------------------------------------------------------------------
 
     def f2b(self, *args, check=True):
-        """fail2ban-client with the private config, run inside the victim namespace."""
-        p = self.victim.run(["fail2ban-client", "-c", self.confdir] + list(args), check=False)
+        """fail2ban-client with the private config, run inside the victim namespace; the server
+        it starts (Debian's, /usr/bin/python3) imports f2btune from this source tree."""
+        p = self.victim.run(["fail2ban-client", "-c", self.confdir] + list(args), check=False,
+                            env=interpreter_env())
         if check and p.returncode:
             raise AssertionError("fail2ban-client %s: %s%s\n--- fail2ban.log:\n%s" % (
                 " ".join(args), p.stdout, p.stderr, self.tail(self.f2blog)))
