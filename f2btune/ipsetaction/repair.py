@@ -92,7 +92,7 @@ class Repairs(object):
         self.pending.update(self.bans)
         if reason != self.problem:
             self.problem = reason
-            self.log(ERROR, "%s bans are NOT enforced: %s. They are kept (%d now) and applied as soon as "
+            self.log(ERROR, "%s bans are NOT enforced: %s; they are kept (%d now) and applied as soon as "
                      "this works (checked every %gs); %s bans are not affected", LABEL[self.family], reason,
                      len(self.bans), self.params.checkinterval, LABEL[10 - self.family])
 
@@ -138,8 +138,11 @@ class Repairs(object):
                 if self.pending:
                     self._drain(now)
                 self._rearm_long(now)
-            except (IpsetError, FirewallError) as e:
-                self._down(str(e))
+            except (IpsetError, FirewallError):
+                # a fault may still be under way (rules flushed, then the set destroyed): set up
+                # from scratch once; the family is reported down only if that fails too
+                self.ready = False
+                return self.up(now)
             return self.ready
 
     def _verify_members(self, info, now):

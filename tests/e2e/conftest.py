@@ -126,17 +126,20 @@ class Lab(object):
         self.f2b("start")
         self.wait(lambda: "Currently banned" in self.f2b("status", JAIL, check=False), 20, "jail start")
 
-    def banned(self):
-        """{ip: seconds left} as fail2ban sees it (get JAIL banip --with-time)."""
+    def ends(self):
+        """{ip: end of ban (epoch s, 1 s resolution)} as fail2ban sees it (get JAIL banip --with-time)."""
         out = self.f2b("get", JAIL, "banip", "--with-time")
-        now = time.time()
-        left = {}
+        ends = {}
         for line in out.splitlines():
             parts = line.split()
             if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
-                end = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
-                left[parts[0]] = end - now
-        return left
+                ends[parts[0]] = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
+        return ends
+
+    def banned(self):
+        """{ip: seconds left} as fail2ban sees it."""
+        now = time.time()
+        return dict((ip, end - now) for ip, end in self.ends().items())
 
     def kernel(self, family=4):
         """{ip: kernel timeout} of the action's set in the victim namespace ({} if absent)."""
