@@ -9,13 +9,12 @@ import logging
 import math
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 
-from f2btune import f2b, netns
-from tests.conftest import ROOT
+from f2btune import f2b
+from tests.conftest import ROOT, netns_pool
 
 ACTION = os.path.join(ROOT, "action.d", "f2btune-ipset.py")
 
@@ -141,23 +140,8 @@ def scenario_ban_unban(opts):
     return out
 
 
-@pytest.fixture(scope="module")
-def worker(request):
-    if os.geteuid() != 0:
-        pytest.skip("needs root (network namespaces, netfilter)")
-    ns = netns.Netns("f2bt-ban-unit-%d" % os.getpid())
-    ns.create()
-    pool = ns.pool()
-    try:
-        yield pool
-    finally:
-        pool.terminate()
-        pool.join()
-        ns.delete()
-
-
-def test_ban_unban_ipv4_ipv6_permanent_and_capped(worker):
-    out = worker.apply(scenario_ban_unban, ({"port": "22,80"},))
+def test_ban_unban_ipv4_ipv6_permanent_and_capped(nsworker):
+    out = nsworker.apply(scenario_ban_unban, ({"port": "22,80"},))
     assert out["errors"] == []
     hook4 = "-A INPUT -p tcp -m multiport --dports 22,80 -m set --match-set f2bt-b4ban src -j DROP"
     assert hook4 in out["rules4"]
@@ -201,9 +185,9 @@ def scenario_restore_and_prolong(count):
     return out
 
 
-def test_restored_bans_get_remaining_time_in_bulk_and_prolong_extends(worker):
+def test_restored_bans_get_remaining_time_in_bulk_and_prolong_extends(nsworker):
     count = max(200, int(12000 * min(1.0, float(os.environ.get("F2BTUNE_TEST_SCALE", "1")))))
-    out = worker.apply(scenario_restore_and_prolong, (count,))
+    out = nsworker.apply(scenario_restore_and_prolong, (count,))
     end = out["before"] + 200
     restored = [t for ip, t in out["v4"].items() if ip.startswith("10.")]
     assert len(restored) == count
@@ -234,8 +218,8 @@ def scenario_full_set():
     return out
 
 
-def test_full_set_is_one_error_naming_set_and_maxelem_and_the_queue_drains_on_unban(worker):
-    out = worker.apply(scenario_full_set)
+def test_full_set_is_one_error_naming_set_and_maxelem_and_the_queue_drains_on_unban(nsworker):
+    out = nsworker.apply(scenario_full_set)
     assert sorted(out["after_bans"]) == ["192.0.2.1", "192.0.2.2"]
     assert out["pending"] == ["192.0.2.3", "192.0.2.4"]
     assert len(out["errors"]) == 1
@@ -262,8 +246,8 @@ def scenario_family_down(opts):
     return out
 
 
-def test_a_family_that_cannot_start_is_one_error_and_the_other_family_works(worker):
-    out = worker.apply(scenario_family_down, ({"iptables": "/nonexistent/iptables", "checkinterval": "3600"},))
+def test_a_family_that_cannot_start_is_one_error_and_the_other_family_works(nsworker):
+    out = nsworker.apply(scenario_family_down, ({"iptables": "/nonexistent/iptables", "checkinterval": "3600"},))
     assert out["ready"] == {4: False, 6: True}
     assert out["pending"] == ["192.0.2.10", "192.0.2.9"]
     assert "2001:db8::9" in out["v6"] and "--match-set f2bt6-b4miss src -j DROP" in out["rules6"]
@@ -287,15 +271,8 @@ def scenario_unprivileged():
 
 
 def test_no_privilege_is_a_clear_error_not_a_crash(as_root):
-    ns = netns.Netns("f2bt-ban-unpriv-%d" % os.getpid())
-    ns.create()
-    pool = ns.pool()
-    try:
+    with netns_pool("f2bt-ban-unpriv") as pool:
         out = pool.apply(scenario_unprivileged)
-    finally:
-        pool.terminate()
-        pool.join()
-        ns.delete()
     assert out["ready"] == [False, False]
     assert len([e for e in out["errors"] if "bans are NOT enforced" in e]) == 2, out["errors"]
     assert all("not permitted (needs root / CAP_NET_ADMIN)" in e for e in out["errors"][:2])
@@ -322,8 +299,8 @@ def scenario_refresh():
     return out
 
 
-def test_refresh_rule_rearms_and_natural_expiry_is_left_to_the_kernel(worker):
-    out = worker.apply(scenario_refresh)
+def test_refresh_rule_rearms_and_natural_expiry_is_left_to_the_kernel(nsworker):
+    out = nsworker.apply(scenario_refresh)
     refresh = "-A INPUT -m set --match-set f2bt-b4ref src -j SET --add-set f2bt-b4ref src --exist --timeout 90"
     hook = "-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2bt-b4ref src -j DROP"
     assert refresh in out["rules4"]
@@ -350,8 +327,8 @@ def scenario_vanished_set():
     return out
 
 
-def test_a_vanished_set_is_recreated_and_refilled_on_the_next_ban(worker):
-    out = worker.apply(scenario_vanished_set)
+def test_a_vanished_set_is_recreated_and_refilled_on_the_next_ban(nsworker):
+    out = nsworker.apply(scenario_vanished_set)
     assert sorted(out["v4"]) == ["192.0.2.30", "192.0.2.31"] and out["pending"] == []
     assert "--match-set f2bt-b4gone src -j DROP" in out["rules4"]
     assert any("vanished" in w for w in out["warnings"])
@@ -374,8 +351,8 @@ def scenario_long_ban():
     return out
 
 
-def test_a_ban_longer_than_the_kernel_cap_is_rearmed_before_it_runs_out(worker):
-    out = worker.apply(scenario_long_ban)
+def test_a_ban_longer_than_the_kernel_cap_is_rearmed_before_it_runs_out(nsworker):
+    out = nsworker.apply(scenario_long_ban)
     assert out["first"] <= 100 and out["early"] <= out["first"]
     assert out["rearm_at"] == 90                 # cap - margin: before the kernel drops it
     assert 54 <= out["rearmed"] <= 55            # the remaining time, below the cap: no more re-arming

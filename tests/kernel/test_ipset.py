@@ -1,9 +1,11 @@
 """f2btune.kernel.ipset against the real kernel, checked with the ipset command, in a namespace."""
+import os
 import subprocess
 
 import pytest
 
 from f2btune.kernel.ipset import BATCH, TIMEOUT_MAX, Ipset, IpsetError, Member, SetMismatch, SetSpec
+from tests.conftest import netns_pool
 
 
 def _ipset(*args):
@@ -41,7 +43,7 @@ def scenario_sets():
 
 
 def test_sets_are_created_checked_swapped_renamed_and_destroyed(nsworker):
-    out = nsworker[1].apply(scenario_sets)
+    out = nsworker.apply(scenario_sets)
     assert out["absent"] is None
     assert out["ensure"] == ["created", "exists"]
     assert "Type: hash:ip" in out["listed"] and "maxelem 100 timeout" in out["listed"]
@@ -97,7 +99,7 @@ def scenario_entries():
 
 
 def test_entries_with_timeouts_nomatch_batches_and_errors(nsworker):
-    out = nsworker[1].apply(scenario_entries)
+    out = nsworker.apply(scenario_entries)
     m = out["members"]
     assert 95 <= m["192.0.2.1"].timeout <= 100 and not m["192.0.2.1"].nomatch
     assert m["192.0.2.2"] == Member(0, False)                  # permanent
@@ -118,7 +120,6 @@ def test_entries_with_timeouts_nomatch_batches_and_errors(nsworker):
 
 
 def scenario_unprivileged():
-    import os
     os.setgid(65534)
     os.setuid(65534)
     try:
@@ -128,15 +129,8 @@ def scenario_unprivileged():
 
 
 def test_no_privilege_is_one_clear_error(as_root):
-    from f2btune import netns
-    import os
-    with netns.Netns("f2bt-kernel-np%d" % os.getpid()) as ns:
-        pool = ns.pool()
-        try:
-            msg = pool.apply(scenario_unprivileged)
-        finally:
-            pool.terminate()
-            pool.join()
+    with netns_pool("f2bt-kernel-np") as pool:
+        msg = pool.apply(scenario_unprivileged)
     assert msg is not None and "not permitted (needs root / CAP_NET_ADMIN)" in msg
 
 

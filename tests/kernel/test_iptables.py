@@ -40,7 +40,7 @@ def test_ensure_is_idempotent_remove_takes_every_copy_and_errors_are_one_line(ns
     with open(failing, "w") as f:
         f.write("#!/bin/sh\necho 'ip6tables: IPv6 is disabled' >&2\nexit 3\n")
     os.chmod(failing, stat.S_IRWXU)
-    out = nsworker[1].apply(scenario_ensure_remove, (failing,))
+    out = nsworker.apply(scenario_ensure_remove, (failing,))
     assert out["first"] is True and out["again"] is False and out["has"] is True
     assert out["after_remove"] is False
     assert out["errors"][0].startswith("%s could not add the rule 'INPUT -p tcp" % failing)
