@@ -12,6 +12,7 @@ import errno
 import os
 import socket
 import struct
+import threading
 
 from f2btune.kernel import netlink as nl
 
@@ -96,25 +97,31 @@ def entry_family(entry):
     return 6 if ":" in entry else 4
 
 
+_ADDR_HEAD = {  # the nested IP attribute's two headers, per family (lengths are fixed)
+    4: struct.pack("=HHHH", 12, D_IP | nl.NLA_F_NESTED, 8, IPADDR_V4 | nl.NLA_F_NET_BYTEORDER),
+    6: struct.pack("=HHHH", 24, D_IP | nl.NLA_F_NESTED, 20, IPADDR_V6 | nl.NLA_F_NET_BYTEORDER)}
+_TIMEOUT = struct.Struct(">I")
+_TIMEOUT_HEAD = struct.pack("=HH", 8, D_TIMEOUT | nl.NLA_F_NET_BYTEORDER)
+_DATA_HEAD = struct.Struct("=HH")
+
+
 def _entry(entry, timeout=None, nomatch=False):
     """The DATA attribute of one entry: "ip" or "ip/cidr", optional timeout and nomatch."""
     addr, _, cidr = str(entry).partition("/")
-    family = entry_family(addr)
+    family = 6 if ":" in addr else 4
     try:
-        packed = socket.inet_pton(socket.AF_INET6 if family == 6 else socket.AF_INET, addr)
+        data = _ADDR_HEAD[family] + socket.inet_pton(socket.AF_INET6 if family == 6 else socket.AF_INET, addr)
     except (OSError, ValueError):
         raise ValueError("not an IP address: %r" % (entry,))
-    data = nl.nested(D_IP, nl.attr((IPADDR_V6 if family == 6 else IPADDR_V4) | nl.NLA_F_NET_BYTEORDER,
-                                   packed))
     if cidr:
         data += nl.u8(D_CIDR, int(cidr))
     if timeout is not None:
         if not 0 <= timeout <= TIMEOUT_MAX:
             raise ValueError("ipset timeout %r out of range 0..%d" % (timeout, TIMEOUT_MAX))
-        data += nl.be32(D_TIMEOUT, int(timeout))
+        data += _TIMEOUT_HEAD + _TIMEOUT.pack(int(timeout))
     if nomatch:
         data += nl.be32(D_CADT_FLAGS, FLAG_NOMATCH)
-    return nl.nested(A_DATA, data)
+    return _DATA_HEAD.pack(4 + len(data), A_DATA | nl.NLA_F_NESTED) + data
 
 
 def _member(payload):
@@ -142,6 +149,7 @@ class Ipset(object):
     def __init__(self):
         self._nl = None
         self._proto = None
+        self._open = threading.Lock()
         self._names = {}
         self._revisions = {}
 
@@ -152,18 +160,23 @@ class Ipset(object):
 
     def _sock(self):
         if self._nl is None:
-            try:
-                sock = nl.Socket()
-                reply = sock.request(CMD_PROTOCOL, nl.u8(A_PROTOCOL, PROTOCOL_MAX))
-            except OSError as e:
-                raise IpsetError("cannot open the ipset netlink socket: %s" % reason(e.errno), e.errno)
-            if not isinstance(reply, tuple):
-                sock.close()
-                raise IpsetError("ipset netlink: %s" % reason(reply), reply)
-            version = dict(reply[1]).get(A_PROTOCOL, bytes([PROTOCOL_MAX]))
-            self._proto = nl.u8(A_PROTOCOL, min(PROTOCOL_MAX, nl.as_int(version)))
-            self._nl = sock
+            with self._open:
+                if self._nl is None:
+                    self._connect()
         return self._nl
+
+    def _connect(self):
+        try:
+            sock = nl.Socket()
+            reply = sock.request(CMD_PROTOCOL, nl.u8(A_PROTOCOL, PROTOCOL_MAX))
+        except OSError as e:
+            raise IpsetError("cannot open the ipset netlink socket: %s" % reason(e.errno), e.errno)
+        if not isinstance(reply, tuple):
+            sock.close()
+            raise IpsetError("ipset netlink: %s" % reason(reply), reply)
+        version = dict(reply[1]).get(A_PROTOCOL, bytes([PROTOCOL_MAX]))
+        self._proto = nl.u8(A_PROTOCOL, min(PROTOCOL_MAX, nl.as_int(version)))
+        self._nl = sock
 
     def _name(self, setname):
         attr = self._names.get(setname)

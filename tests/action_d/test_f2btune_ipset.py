@@ -357,3 +357,42 @@ def test_a_ban_longer_than_the_kernel_cap_is_rearmed_before_it_runs_out(nsworker
     assert out["rearm_at"] == 90                 # cap - margin: before the kernel drops it
     assert 54 <= out["rearmed"] <= 55            # the remaining time, below the cap: no more re-arming
     assert out["still_capped"] is False
+
+
+def scenario_leftover_in_use():
+    log = _Records()
+    subprocess.run(["ipset", "create", "f2bt-b4left", "hash:ip", "maxelem", "10", "timeout", "5"], check=True)
+    subprocess.run(["ipset", "create", "f2bt6-b4left", "hash:net", "family", "inet6"], check=True)
+    for binary, name in (("iptables", "f2bt-b4left"), ("ip6tables", "f2bt6-b4left")):
+        # someone's rule still uses the leftover sets
+        subprocess.run([binary, "-w", "-A", "FORWARD", "-m", "set", "--match-set", name, "src", "-j", "DROP"],
+                       check=True)
+    jail, action = _jail("b4left", {"checkinterval": "3600"})
+    action.start()
+    action.ban(_ticket(jail, "192.0.2.60", time.time(), 600)[1])
+    out = {"ready": dict((f, a.ready) for f, a in action.families.items()),
+           "sets": subprocess.run(["ipset", "list", "-t"], stdout=subprocess.PIPE, universal_newlines=True).stdout,
+           "v4": _saved("f2bt-b4left"), "rules4": _rules("iptables"),
+           "errors": log.at("ERROR"), "warnings": log.at("WARNING")}
+    action.stop()
+    for binary, name in (("iptables", "f2bt-b4left"), ("ip6tables", "f2bt6-b4left")):
+        subprocess.run([binary, "-w", "-D", "FORWARD", "-m", "set", "--match-set", name, "src", "-j", "DROP"])
+        subprocess.run(["ipset", "destroy", name])
+    return out
+
+
+def test_an_empty_leftover_in_use_is_swapped_for_a_new_set_or_named_in_one_error(nsworker):
+    out = nsworker.apply(scenario_leftover_in_use)
+    assert out["ready"] == {4: True, 6: False}
+    # same type: the new set is swapped in under the rule that uses the name
+    assert "Name: f2bt-b4left\nType: hash:ip" in out["sets"] and "maxelem 65536 timeout 600" in out["sets"]
+    assert "f2bt-b4left.new" not in out["sets"]
+    assert "192.0.2.60" in out["v4"]
+    assert "-A FORWARD -m set --match-set f2bt-b4left src -j DROP" in out["rules4"]
+    assert any("replaced the empty leftover ipset f2bt-b4left (it was hash:ip family inet maxelem 10 timeout)"
+               in w for w in out["warnings"])
+    # another type cannot be swapped: one error naming the fix
+    assert len(out["errors"]) == 1
+    assert "IPv6 bans are NOT enforced: ipset f2bt6-b4left exists as hash:net family inet6 maxelem 65536 " \
+           "without timeout" in out["errors"][0]
+    assert "delete that rule, then ipset destroy f2bt6-b4left" in out["errors"][0]
