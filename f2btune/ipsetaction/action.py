@@ -111,11 +111,10 @@ class F2btuneIpset(ActionBase):
 
     @staticmethod
     def _target(aInfo):
-        ip = aInfo["ip"]
-        family = 6 if getattr(ip, "isIPv6", False) or ":" in str(ip) else 4
+        ip = str(aInfo["ip"])
         bantime = float(aInfo["bantime"])
         end = -1 if bantime < 0 else float(aInfo["time"]) + bantime
-        return str(ip), family, end
+        return ip, 6 if ":" in ip else 4, end
 
     def ban(self, aInfo):
         ip, family, end = self._target(aInfo)
@@ -155,6 +154,8 @@ class F2btuneIpset(ActionBase):
             self._flush_restored()
 
     def _flush_restored(self):
+        if self._restore_timer is None and not (self._restore[4] or self._restore[6]):
+            return      # nothing gathered (every ban but those restored at start)
         with self._restore_lock:
             batches, self._restore = self._restore, {4: [], 6: []}
             timer, self._restore_timer = self._restore_timer, None
