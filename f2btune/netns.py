@@ -139,6 +139,12 @@ def send_syns(name, addr, port, count, interval=0.0, src=None, python=None):
                str(float(interval))] + ([src] if src else []))
 
 
+def tcp_in_segs(name):
+    """TCP segments received so far in namespace ``name`` (IPv4 and IPv6 share the TCP MIB)."""
+    rows = [l.split() for l in run(name, ["cat", "/proc/net/snmp"]).stdout.splitlines() if l.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("InSegs")])
+
+
 _SPOOF_SCRIPT = """
 import ipaddress, os, random, socket, struct, sys
 dst, port, src, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])

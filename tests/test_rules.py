@@ -160,12 +160,6 @@ def test_verified_options():
     assert "'my-ver: '" in rules.build("iptables", verified=True, verified_logprefix="my-ver: ").text()
 
 
-def _tcp_in_segs(ns):
-    """TCP segments received in namespace ``ns`` (IPv4 and IPv6 share the TCP MIB)."""
-    rows = [l.split() for l in ns.run(["cat", "/proc/net/snmp"]).stdout.splitlines() if l.startswith("Tcp:")]
-    return int(rows[1][rows[0].index("InSegs")])
-
-
 def _counted(v, backend, family):
     """The sources the verified rule counted (hashlimit table / nft meter set) in namespace ``v``."""
     if backend == "nft":
@@ -190,11 +184,11 @@ def test_verified_counts_completed_handshakes_never_spoofed_sources(pair, backen
             deadline = time.time() + 20     # a fresh veth may need a moment before IPv6 flows
             while netns.probe(a.name, dst, 2222, timeout=0.5) != "open":
                 assert time.time() < deadline, "no connection to %s" % dst
-        before = _tcp_in_segs(v)
+        before = netns.tcp_in_segs(v.name)
         # spoofed SYNs, each followed by a blind ACK, from on-link addresses nobody owns
         netns.send_spoofed(a.name, "198.51.100.2", 2222, "198.51.100.99", 30)
         netns.send_spoofed(a.name, "fd00:f2b4::2", 2222, "fd00:f2b4::99", 30)
-        assert _tcp_in_segs(v) - before >= 120, "the spoofed packets did not reach TCP"
+        assert netns.tcp_in_segs(v.name) - before >= 120, "the spoofed packets did not reach TCP"
         netns.send_syns(a.name, "198.51.100.2", 2222, 10)
         netns.send_syns(a.name, "fd00:f2b4::2", 2222, 10)
         c4, c6 = _counted(v, backend, 4), _counted(v, backend, 6)
