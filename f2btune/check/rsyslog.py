@@ -66,7 +66,10 @@ def _read(conf, path, depth):
     from f2btune.errors import InputError
     if depth > 10:
         raise InputError("%s: includes nested more than 10 deep" % path)
+    import stat
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError("%s is not a regular file" % path)
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
     except OSError as e:
