@@ -62,7 +62,7 @@ Also worth having (not applied by f2btune):
       sysctl -w net.netfilter.nf_log_all_netns=1"""
 
 VERIFIED_ADVICE = """\
-Cost of --verified: conntrack tracks every TCP connection to the protected ports (~300 bytes
+Cost of --verified: conntrack tracks every TCP connection to the protected ports (a few hundred bytes
 each; a spoofed SYN flood fills the table with SYN_RECV entries for up to 60 s):
   sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max
 Spoofed SYN floods themselves are not banned in this mode (their source is not known): SYN cookies
