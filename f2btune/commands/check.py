@@ -30,19 +30,23 @@ def add_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print a JSON report")
     parser.add_argument("--measure", action="store_true",
                         help="benchmark each jail's own log (f2btune bench) for measured costs")
-    parser.add_argument("--rsyslog-conf", metavar="FILE", default="/etc/rsyslog.conf",
-                        help="rsyslog configuration that decides who can write the logs (default: %(default)s)")
+    parser.add_argument("--rsyslog-conf", metavar="FILE", default=None,
+                        help="rsyslog configuration that decides who can write the logs (default: /etc/rsyslog.conf)")
     parser.add_argument("--list", action="store_true", help="list the finding ids and exit")
 
 
 def run(args):
     import json
+    import os
     from f2btune.errors import ExitStatus
     from f2btune import check
     if args.list:
         for kind in check.describe_findings():
             print("%-26s %-8s %s" % (kind.id, kind.severity, kind.title))
         return ExitStatus.OK
+    if args.rsyslog_conf is not None and not os.path.isfile(args.rsyslog_conf):
+        from f2btune.errors import InputError
+        raise InputError("--rsyslog-conf %s: no such file" % args.rsyslog_conf)
     report = check.run_check(args.conf, measure=args.measure, jails=args.jail, rsyslog_conf=args.rsyslog_conf)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

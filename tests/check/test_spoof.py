@@ -111,6 +111,8 @@ def test_cli_exit_status_and_option(tmp_path):
     confdir = make_conf(tmp_path, jail=file_jail(os.path.join(logdir, "syslog")))
     p = run_cli("check", "--conf", confdir, "--rsyslog-conf", conf)
     assert p.returncode == 3 and "spoofable-log" in p.stdout, p.stdout + p.stderr
+    p = run_cli("check", "--conf", confdir, "--rsyslog-conf", str(tmp_path / "missing.conf"))
+    assert p.returncode == 1 and p.stderr.strip().endswith("missing.conf: no such file"), p.stderr
 
 
 def test_both_ids_registered():
