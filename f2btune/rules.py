@@ -61,13 +61,6 @@ Also worth having (not applied by f2btune):
   - Logging from inside a container / network namespace needs, on the host:
       sysctl -w net.netfilter.nf_log_all_netns=1"""
 
-VERIFIED_ADVICE = """\
-Cost of --verified: conntrack tracks every TCP connection to the protected ports (a few hundred bytes
-each; a spoofed SYN flood fills the table with SYN_RECV entries for up to 60 s):
-  sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max
-Spoofed SYN floods themselves are not banned in this mode (their source is not known): SYN cookies
-(net.ipv4.tcp_syncookies=1, Debian's default) keep the service reachable while they last."""
-
 
 class Step(object):
     """One command; ``may_fail`` steps (create-if-missing, delete-if-present) ignore errors."""
@@ -116,7 +109,7 @@ class Ruleset(object):
         if advice:
             notes = ADVICE.format(port=o["port"] or "22")
             if o["verified"]:
-                notes = VERIFIED_ADVICE + "\n" + notes
+                notes = verified.ADVICE + "\n" + notes
             out += "\n" + "\n".join("# " + line if line else "#" for line in notes.splitlines()) + "\n"
         return out
 

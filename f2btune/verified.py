@@ -26,6 +26,13 @@ iptables layout, per family::
 MARK = 0x10000000                                        # one connmark bit, kept by every other rule
 HASHLIMIT = {4: "f2btune-ver4", 6: "f2btune-ver6"}     # at most 15 characters
 
+ADVICE = """\
+Cost of --verified: conntrack tracks every TCP connection to the protected ports (a few hundred bytes
+each; a spoofed SYN flood fills the table with SYN_RECV entries for up to 60 s):
+  sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max
+Spoofed SYN floods themselves are not banned in this mode (their source is not known): SYN cookies
+(net.ipv4.tcp_syncookies=1, Debian's default) keep the service reachable while they last."""
+
 
 def iptables(o, chain, excess, ipt_bin, step, log_burst, hook):
     """The steps of the verified rules for iptables/ip6tables (``step`` builds a rules.Step, ``hook``
