@@ -32,13 +32,14 @@ SYSCTL = "/proc/sys/net/netfilter/nf_log_all_netns"
 class Lab(object):
     count = 0
 
-    def __init__(self, tmp, action, mode="syn", serve=False):
+    def __init__(self, tmp, action, mode="syn", serve=False, backend="iptables"):
         tag = str(os.getpid())
         self.tmp = tmp
         self.action = action
         self.mode = mode            # "syn": f2btune rules + f2btune-synflood; "verified": --verified + its jail
         self.jail = VERIFIED_JAIL if mode == "verified" else JAIL
         self.serve = serve          # a TCP server on PORT, so that connections complete
+        self.backend = backend      # of f2btune rules
         self.server = None
         self.attacker = netns.Netns("f2bt-ban-ea" + tag)
         self.victim = netns.Netns("f2bt-ban-ev" + tag)
@@ -62,7 +63,8 @@ class Lab(object):
                    (VICTIM4 + "/24", VICTIM6 + "/64"))
         p = subprocess.run([sys.executable, "-m", "f2btune", "rules", "--apply", "--netns", self.victim.name,
                             "--port", str(PORT), "--rate", "1/second", "--burst", "1",
-                            "--log-rate", "50/second"] + (["--verified"] if self.mode == "verified" else []),
+                            "--log-rate", "50/second", "--backend", self.backend]
+                           + (["--verified"] if self.mode == "verified" else []),
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
         assert p.returncode == 0, p.stdout
         with open(SYSCTL) as f:
@@ -188,7 +190,7 @@ class Lab(object):
 
 
 def _lab(tmp_path, action, **options):
-    for tool in ("rsyslogd", "fail2ban-client", "ipset", "iptables", "ip6tables"):
+    for tool in ("rsyslogd", "fail2ban-client", "ipset", "iptables", "ip6tables", options.get("backend", "iptables")):
         if not shutil.which(tool):
             pytest.skip("%s not installed" % tool)
     if not os.path.exists(SYSCTL):
@@ -215,8 +217,11 @@ def dummy_lab(tmp_path, as_root):
         yield value
 
 
-@pytest.fixture(params=["syn", "verified"])
+@pytest.fixture(params=[("syn", "iptables"), ("verified", "iptables"), ("verified", "nft")],
+                ids=lambda p: "-".join(p))
 def served_lab(request, tmp_path, as_root):
-    """The lab in each mode with a TCP server on the victim's port (connections complete)."""
-    for value in _lab(tmp_path, "f2btune-ipset.py", mode=request.param, serve=True):
+    """The lab in each mode (and verified with both rule backends) with a TCP server on the
+    victim's port, so connections complete."""
+    mode, backend = request.param
+    for value in _lab(tmp_path, "f2btune-ipset.py", mode=mode, serve=True, backend=backend):
         yield value
