@@ -139,6 +139,93 @@ def send_syns(name, addr, port, count, interval=0.0, src=None, python=None):
                str(float(interval))] + ([src] if src else []))
 
 
+def tcp_in_segs(name):
+    """TCP segments received so far in namespace ``name`` (IPv4 and IPv6 share the TCP MIB)."""
+    rows = [l.split() for l in run(name, ["cat", "/proc/net/snmp"]).stdout.splitlines() if l.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("InSegs")])
+
+
+_SPOOF_SCRIPT = """
+import ipaddress, os, random, socket, struct, sys
+dst, port, src, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+blind_ack = sys.argv[5] == "1"
+v6 = ":" in dst
+s_ip, d_ip = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+def tcp(sport, seq, ack, flags):
+    head = struct.pack("!HHIIBBHHH", sport, port, seq, ack, 5 << 4, flags, 64240, 0, 0)
+    pseudo = s_ip + d_ip + (struct.pack("!IxxxB", 20, 6) if v6 else struct.pack("!xBH", 6, 20))
+    return head[:16] + struct.pack("!H", csum(pseudo + head)) + head[18:]
+
+def ip(payload):
+    if v6:
+        return struct.pack("!IHBB", 6 << 28, len(payload), 6, 64) + s_ip + d_ip + payload
+    head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), random.randrange(65536), 0, 64, 6, 0,
+                       s_ip, d_ip)
+    return head[:10] + struct.pack("!H", csum(head)) + head[12:] + payload
+
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+sock = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(count):
+    sport, seq = random.randrange(20000, 60000), random.randrange(1 << 32)
+    sock.sendto(ip(tcp(sport, seq, 0, 0x02)), (dst, 0))
+    if blind_ack:
+        # the ACK a spoofer would send without having seen the SYN-ACK: a guessed number
+        sock.sendto(ip(tcp(sport, (seq + 1) % (1 << 32), random.randrange(1 << 32), 0x10)), (dst, 0))
+"""
+
+
+def send_spoofed(name, addr, port, src, count, blind_ack=True, python=None):
+    """From namespace ``name``, send ``count`` raw TCP SYNs to ``addr``:``port`` whose source
+    is ``src`` (an address that is not the sender's), each followed by the ACK a blind spoofer
+    would send (a guessed acknowledgement number) when ``blind_ack``."""
+    import sys
+    run(name, [python or sys.executable, "-c", _SPOOF_SCRIPT, addr, str(port), src, str(int(count)),
+               "1" if blind_ack else "0"])
+
+
+_SERVE_SCRIPT = """
+import socket, sys, threading
+port = int(sys.argv[1])
+def listener(fam, addr):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, port))
+    s.listen(1024)
+    return s
+def serve(s):
+    while True:
+        c, _ = s.accept()
+        c.close()
+socks = [listener(socket.AF_INET, "0.0.0.0"), listener(socket.AF_INET6, "::")]
+print("ready", flush=True)
+threading.Thread(target=serve, args=(socks[1],), daemon=True).start()
+serve(socks[0])
+"""
+
+
+def serve(name, port, python=None):
+    """A TCP server in namespace ``name`` accepting (and closing) every connection to ``port``,
+    IPv4 and IPv6; returns the running Popen once it listens (the caller terminates it)."""
+    import sys
+    p = subprocess.Popen(exec_args(name, [python or sys.executable, "-c", _SERVE_SCRIPT, str(port)]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if p.stdout.readline().strip() != "ready":
+        p.kill()
+        raise DependencyError("TCP server on port %d in %s: %s" % (port, name, p.communicate()[1].strip()))
+    return p
+
+
 _PROBE_SCRIPT = """
 import socket, sys
 addr, port, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])

@@ -20,15 +20,21 @@ SYNs over the per-source rate are dropped and logged at most LOGRATE times per s
 so a flood cannot flood the log.  With ``in_kernel_ban`` the first excess SYN puts the source in
 an ipset with a kernel timeout; later packets from it are dropped before anything is logged, so
 the log gets one ``f2b-ban:`` line per ban (the filter's ``mode=ban``).
+
+With ``verified`` no SYN is limited or logged; instead the first ACK of every completed TCP
+handshake is counted per source and the excess logged with the verified prefix (the filter's
+``mode=verified``): a spoofed source never completes a handshake, so it is never logged.  See
+:mod:`f2btune.verified`.
 """
 import re
 import shlex
 import shutil
 import subprocess
 
-from f2btune import netns
+from f2btune import netns, verified
+from f2btune.verified import MARK
 from f2btune.errors import DependencyError, UsageError
-from f2btune.seed import LOG_PREFIX
+from f2btune.seed import LOG_PREFIX, VERIFIED_LOG_PREFIX
 
 BACKENDS = ("iptables", "nft")
 CHAIN = "F2BTUNE"
@@ -37,6 +43,7 @@ TABLE = "f2btune"
 BANSET = {4: "f2btune-ban4", 6: "f2btune-ban6"}
 HASHLIMIT = {4: "f2btune-syn4", 6: "f2btune-syn6"}     # at most 15 characters
 IPT = {4: "iptables", 6: "ip6tables"}
+ADDR = {4: ("ipv4_addr", "ip saddr"), 6: ("ipv6_addr", "ip6 saddr")}     # nft set type, match
 RATE_RE = re.compile(r"^[1-9]\d{0,6}/(second|minute|hour|day)$")
 PORT_RE = re.compile(r"^\d{1,5}(?::\d{1,5})?(?:,\d{1,5}(?::\d{1,5})?){0,14}$")
 IPSET_MAX_TIMEOUT = 2147483
@@ -79,7 +86,13 @@ class Ruleset(object):
         o = self.options
         head = ["# f2btune rules --backend %s: SYN limit %s burst %d per source%s"
                 % (self.backend, o["rate"], o["burst"], (" to port %s" % o["port"]) if o["port"] else "")]
-        if o["in_kernel_ban"]:
+        if o["verified"]:
+            head[0] = ("# f2btune rules --backend %s --verified: completed TCP handshakes over %s burst %d per "
+                       "source%s" % (self.backend, o["rate"], o["burst"],
+                                     (" to port %s" % o["port"]) if o["port"] else ""))
+            head.append("# logged with prefix %r, at most %s, one line per connection at most (connmark bit "
+                        "0x%x); nothing dropped, no SYN logged" % (o["verified_logprefix"], o["log_rate"], MARK))
+        elif o["in_kernel_ban"]:
             head.append("# in-kernel ban: %d s, one LOG line per ban with prefix %r (filter mode=ban), "
                         "at most %s" % (o["in_kernel_ban"], o["ban_logprefix"], o["log_rate"]))
         else:
@@ -94,8 +107,10 @@ class Ruleset(object):
             body.append(s.shell())
         out = "\n".join(head + body) + "\n"
         if advice:
-            out += "\n" + "\n".join("# " + line if line else "#" for line in
-                                    ADVICE.format(port=o["port"] or "22").splitlines()) + "\n"
+            notes = ADVICE.format(port=o["port"] or "22")
+            if o["verified"]:
+                notes = verified.ADVICE + "\n" + notes
+            out += "\n" + "\n".join("# " + line if line else "#" for line in notes.splitlines()) + "\n"
         return out
 
     def apply(self, namespace=None):
@@ -134,7 +149,8 @@ def _dedupe_jumps(family, namespace):
 
 
 def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, log_rate="5/second",
-                  in_kernel_ban=None, ban_logprefix="f2b-ban: ", families=(4, 6)):
+                  in_kernel_ban=None, ban_logprefix="f2b-ban: ", families=(4, 6), verified=False,
+                  verified_logprefix=VERIFIED_LOG_PREFIX):
     """Validate and normalise the options; UsageError with a one-line reason."""
     if port is not None and port != "":
         port = str(port).strip()
@@ -151,7 +167,8 @@ def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, l
         raise UsageError("--burst must be an integer, not %r" % (burst,))
     if not 1 <= burst <= 10000:
         raise UsageError("--burst must be between 1 and 10000")
-    for name, value in (("--logprefix", logprefix), ("--ban-logprefix", ban_logprefix)):
+    for name, value in (("--logprefix", logprefix), ("--ban-logprefix", ban_logprefix),
+                        ("--verified-logprefix", verified_logprefix)):
         if not value or len(value) > 29 or not all(32 <= ord(c) < 127 for c in value) or \
                 any(c in value for c in "\"'\\"):
             raise UsageError("%s must be 1-29 printable ASCII characters without quotes or "
@@ -163,11 +180,15 @@ def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, l
             raise UsageError("--in-kernel-ban must be a number of seconds, not %r" % (in_kernel_ban,))
         if not 1 <= in_kernel_ban <= IPSET_MAX_TIMEOUT:
             raise UsageError("--in-kernel-ban must be between 1 and %d seconds" % IPSET_MAX_TIMEOUT)
+        if verified:
+            raise UsageError("--in-kernel-ban bans on SYNs, whose source can be forged: "
+                             "it cannot be combined with --verified")
     families = tuple(sorted(set(int(f) for f in families)))
     if not families or any(f not in (4, 6) for f in families):
         raise UsageError("families must be 4, 6 or both")
     return dict(port=port, rate=str(rate), burst=burst, logprefix=logprefix, log_rate=str(log_rate),
-                in_kernel_ban=in_kernel_ban, ban_logprefix=ban_logprefix, families=families)
+                in_kernel_ban=in_kernel_ban, ban_logprefix=ban_logprefix, families=families,
+                verified=bool(verified), verified_logprefix=verified_logprefix)
 
 
 def build(backend="iptables", **options):
@@ -175,7 +196,12 @@ def build(backend="iptables", **options):
     if backend not in BACKENDS:
         raise UsageError("--backend must be iptables or nft, not %r" % (backend,))
     o = check_options(**options)
-    steps = _iptables(o) if backend == "iptables" else _nft(o)
+    if o["verified"]:
+        steps = (verified.iptables(o, CHAIN, EXCESS, IPT, Step, _log_burst, _hook) if backend == "iptables"
+                 else _nft_table(verified.nft_lines(dict(o, log_burst=_log_burst(o["log_rate"])), ADDR,
+                                                    _dport(o))))
+    else:
+        steps = _iptables(o) if backend == "iptables" else _nft(o)
     return Ruleset(backend, o, steps)
 
 
@@ -209,21 +235,42 @@ def _iptables(o):
                               str(_log_burst(o["log_rate"])), "-j", "LOG", "--log-prefix",
                               o["ban_logprefix"] if ban else o["logprefix"]]),
                   Step(ipt + ["-A", EXCESS, "-j", "DROP"])]
-        jump = ["INPUT", "-p", "tcp"]
-        if o["port"]:
-            jump += (["-m", "multiport", "--dports", o["port"]] if "," in o["port"]
-                     else ["--dport", o["port"]])
-        jump += ["-j", CHAIN]
-        # -C || -I: exactly one jump, at the top of INPUT
-        steps.append(Step(ipt + ["-I"] + jump, unless=ipt + ["-C"] + jump,
-                          comment="IPv%d: hook into INPUT once" % f))
+        steps.append(_hook(o, f))
     return steps
+
+
+def _hook(o, family):
+    """The INPUT -> F2BTUNE jump of one family: -C || -I, exactly one, at the top of INPUT."""
+    ipt = [IPT[family], "-w"]
+    jump = ["INPUT", "-p", "tcp"]
+    if o["port"]:
+        jump += (["-m", "multiport", "--dports", o["port"]] if "," in o["port"]
+                 else ["--dport", o["port"]])
+    jump += ["-j", CHAIN]
+    return Step(ipt + ["-I"] + jump, unless=ipt + ["-C"] + jump, comment="IPv%d: hook into INPUT once" % family)
+
+
+def _dport(o):
+    """The nft ``tcp dport`` match for ``--port`` (with a trailing space), or ""."""
+    if not o["port"]:
+        return ""
+    ports = o["port"].replace(":", "-")
+    return "tcp dport %s " % (("{ %s }" % ports.replace(",", ", ")) if "," in ports else ports)
+
+
+def _nft_table(body):
+    """One step replacing f2btune's ``inet`` table by one holding ``body`` (lines)."""
+    lines = ["table inet %s {" % TABLE] + body + ["}"]
+    # add + delete + define in ONE transaction: replaces the table atomically, idempotent
+    script = "add table inet %s\ndelete table inet %s\n%s\n" % (TABLE, TABLE, "\n".join(lines))
+    return [Step(["nft", "-f", "-"], stdin=script,
+                 comment="one inet table for IPv4 and IPv6, replaced atomically")]
 
 
 def _nft(o):
     ban = o["in_kernel_ban"]
-    lines = ["table inet %s {" % TABLE]
-    addr = {4: ("ipv4_addr", "ip saddr"), 6: ("ipv6_addr", "ip6 saddr")}
+    lines = []
+    addr = ADDR
     for f in o["families"]:
         lines.append("  set synrate%d { type %s; flags dynamic,timeout; timeout 1m; size 65535; }"
                      % (f, addr[f][0]))
@@ -241,10 +288,7 @@ def _nft(o):
     lines.append("  }")
     lines.append("  chain input {")
     lines.append("    type filter hook input priority filter - 1; policy accept;")
-    dport = ""
-    if o["port"]:
-        ports = o["port"].replace(":", "-")
-        dport = "tcp dport %s " % (("{ %s }" % ports.replace(",", ", ")) if "," in ports else ports)
+    dport = _dport(o)
     for f in o["families"]:
         if ban:
             lines.append("    %s @ban%d drop" % (addr[f][1], f))
@@ -252,8 +296,4 @@ def _nft(o):
                      "over %s burst %d packets } jump excess"
                      % (f, dport, f, addr[f][1], o["rate"], o["burst"]))
     lines.append("  }")
-    lines.append("}")
-    # add + delete + define in ONE transaction: replaces the table atomically, idempotent
-    script = "add table inet %s\ndelete table inet %s\n%s\n" % (TABLE, TABLE, "\n".join(lines))
-    return [Step(["nft", "-f", "-"], stdin=script,
-                 comment="one inet table for IPv4 and IPv6, replaced atomically")]
+    return _nft_table(lines)

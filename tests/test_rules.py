@@ -1,5 +1,7 @@
 """f2btune/rules.py: rule text, option checks, and the rules really loaded and working in namespaces."""
+import ipaddress
 import os
+import time
 
 import pytest
 
@@ -128,3 +130,74 @@ def test_limit_drops_and_logs_only_the_excess(pair):
     # about 35 over the burst of 5; LOG capped at its burst of 10
     assert 25 <= pkts["DROP"] <= 35
     assert 10 <= pkts["LOG"] <= 11
+
+
+# -- --verified: completed handshakes only -------------------------------------------------------
+
+def test_verified_text_logs_handshakes_not_syns():
+    text = rules.build("iptables", port="22", verified=True).text()
+    for family, binary in ((4, "iptables"), (6, "ip6tables")):
+        assert "%s -w -A F2BTUNE -p tcp --tcp-flags SYN,ACK,FIN,RST ACK -m conntrack --ctstate ESTABLISHED " \
+               "--ctstatus ASSURED --ctdir ORIGINAL -m connmark --mark 0/0x10000000 -j F2BTUNE-X" % binary in text
+        assert "--hashlimit-name f2btune-ver%d --hashlimit-mode srcip --hashlimit-above 20/second" % family in text
+        assert "%s -w -I INPUT -p tcp --dport 22 -j F2BTUNE" % binary in text
+    assert text.count("-j LOG --log-prefix 'f2b-ver: '") == 2 and text.count("CONNMARK --or-mark 0x10000000") == 2
+    bare = rules.build("iptables", port="22", verified=True).text(advice=False)
+    assert "--syn" not in bare and "-j DROP" not in bare and "f2b-syn" not in bare
+    assert "nf_conntrack_max" in text and "tcp_syncookies" in text and "nf_conntrack_max" not in bare
+    nft = rules.build("nft", port="22", verified=True).text(advice=False)
+    assert "tcp dport 22 tcp flags & (syn|ack|fin|rst) == ack ct direction original ct state established " \
+           "ct status assured ct mark & 0x10000000 == 0 jump verified" in nft
+    table = nft.split("table inet f2btune {", 1)[1]
+    assert 'log prefix "f2b-ver: "' in table and " drop" not in table and "synrate" not in table
+
+
+def test_verified_options():
+    with pytest.raises(UsageError, match="cannot be combined with --verified"):
+        rules.build("iptables", verified=True, in_kernel_ban=60)
+    with pytest.raises(UsageError, match="--verified-logprefix must be"):
+        rules.build("nft", verified=True, verified_logprefix="")
+    assert "'my-ver: '" in rules.build("iptables", verified=True, verified_logprefix="my-ver: ").text()
+
+
+def _counted(v, backend, family):
+    """The sources the verified rule counted (hashlimit table / nft meter set) in namespace ``v``."""
+    if backend == "nft":
+        return v.run(["nft", "list", "set", "inet", "f2btune", "connrate%d" % family]).stdout
+    return v.run(["cat", "/proc/net/ip%st_hashlimit/f2btune-ver%d" % ("6" if family == 6 else "", family)]).stdout
+
+
+def _has(listing, addr):
+    """``addr`` (followed by its separator) in a listing, written compressed (nft) or expanded
+    with a port (/proc/net/ip6t_hashlimit)."""
+    ip = ipaddress.ip_address(addr.strip())
+    return addr in listing or (" %s:" % (ip.exploded if ip.version == 6 else ip)) in listing
+
+
+@pytest.mark.parametrize("backend", rules.BACKENDS)
+def test_verified_counts_completed_handshakes_never_spoofed_sources(pair, backend):
+    a, v = pair
+    rules.build(backend, port="2222", rate="1/second", burst=1, log_rate="50/second", verified=True).apply(v.name)
+    server = netns.serve(v.name, 2222)
+    try:
+        for dst in ("198.51.100.2", "fd00:f2b4::2"):
+            deadline = time.time() + 20     # a fresh veth may need a moment before IPv6 flows
+            while netns.probe(a.name, dst, 2222, timeout=0.5) != "open":
+                assert time.time() < deadline, "no connection to %s" % dst
+        before = netns.tcp_in_segs(v.name)
+        # spoofed SYNs, each followed by a blind ACK, from on-link addresses nobody owns
+        netns.send_spoofed(a.name, "198.51.100.2", 2222, "198.51.100.99", 30)
+        netns.send_spoofed(a.name, "fd00:f2b4::2", 2222, "fd00:f2b4::99", 30)
+        assert netns.tcp_in_segs(v.name) - before >= 120, "the spoofed packets did not reach TCP"
+        netns.send_syns(a.name, "198.51.100.2", 2222, 10)
+        netns.send_syns(a.name, "fd00:f2b4::2", 2222, 10)
+        c4, c6 = _counted(v, backend, 4), _counted(v, backend, 6)
+    finally:
+        server.kill()
+        server.wait()
+    assert _has(c4, "198.51.100.1 ") and _has(c6, "fd00:f2b4::1 ")
+    assert not _has(c4, "198.51.100.99 ") and not _has(c6, "fd00:f2b4::99 ")
+    if backend == "iptables":
+        counters = v.run(["iptables", "-w", "-L", "F2BTUNE-X", "-v", "-x", "-n"]).stdout.splitlines()[2:]
+        marked, logged = (int(l.split()[0]) for l in counters)
+        assert marked >= 11 and 9 <= logged < marked       # each connection once; over burst 1 logged

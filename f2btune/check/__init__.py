@@ -10,7 +10,7 @@ import importlib
 
 from f2btune.check.registry import CHECKS, REGISTRY, Finding, finding_type
 
-GROUPS = ("regex", "dates", "backend", "actions", "bantime", "loglevel")
+GROUPS = ("regex", "dates", "backend", "actions", "bantime", "loglevel", "spoof")
 
 finding_type("config-error", "error", "jail does not load",
              "fail2ban skips a jail whose definition it cannot read")
@@ -26,8 +26,10 @@ def load_checks():
 class Context:
     """What checks share: the config, and per-jail log samples computed once."""
 
-    def __init__(self, config):
+    def __init__(self, config, rsyslog_conf=None):
+        from f2btune.check.spoof import DEFAULT_RSYSLOG_CONF
         self.config = config
+        self.rsyslog_conf = rsyslog_conf or DEFAULT_RSYSLOG_CONF   # where the syslog chain is read
         self._samples = {}
         self._volumes = {}
 
@@ -82,8 +84,9 @@ class Report:
         ])
 
 
-def run_check(confdir, measure=False, jails=None):
-    """Check the fail2ban configuration in ``confdir``; ``jails`` limits the check to those names."""
+def run_check(confdir, measure=False, jails=None, rsyslog_conf=None):
+    """Check the fail2ban configuration in ``confdir``; ``jails`` limits the check to those names;
+    ``rsyslog_conf`` is the syslog configuration deciding who can write the logs (/etc/rsyslog.conf)."""
     from f2btune.check.config import load
     from f2btune.f2b import quiet_logging
     config = load(confdir)
@@ -95,7 +98,7 @@ def run_check(confdir, measure=False, jails=None):
             from f2btune.errors import InputError
             raise InputError("no enabled jail named %s in %s" % (", ".join(unknown), config.confdir))
         config.jails = [j for j in config.jails if j.name in jails]
-    ctx = Context(config)
+    ctx = Context(config, rsyslog_conf)
     findings = []
     for jail in config.jails:
         if jail.error:

@@ -1,5 +1,5 @@
 """f2btune rules: print (or apply) the kernel rules that rate-limit SYNs and log the excess for fail2ban."""
-from f2btune.seed import LOG_PREFIX
+from f2btune.seed import LOG_PREFIX, VERIFIED_LOG_PREFIX
 
 HELP = "print or apply iptables/nft rules: per-source SYN limit, capped LOG, optional in-kernel ban"
 
@@ -13,6 +13,13 @@ Print the kernel rules a SYN-flood setup needs, for IPv4 and IPv6 alike:
     source in a set with a timeout and logs ONE "f2b-ban: " line (the filter's mode=ban);
     fail2ban then only handles escalation and bookkeeping;
   - advice on SYN cookies and SYNPROXY (printed as comments, not applied).
+
+A SYN can carry any source address: whoever floods can make these rules log, and fail2ban
+ban, an address of their choice (your resolver, gateway, office). --verified logs a source
+only after it completed the TCP handshake instead: the first ACK of each connection that
+conntrack has seen complete (ESTABLISHED, ASSURED), once per connection (a connmark bit),
+over --rate/--burst per source, with the prefix "f2b-ver: " (the filter's mode=verified).
+No SYN is limited, dropped or logged in that mode; SYN cookies carry spoofed floods.
 
 --apply runs the same commands (as root). It is idempotent: f2btune's own chains (iptables:
 F2BTUNE, F2BTUNE-X, one jump from INPUT) or table (nft: inet f2btune, replaced atomically)
@@ -35,6 +42,11 @@ def add_arguments(parser):
                         help="ban sources over the limit in the kernel for SECONDS, one LOG line per ban")
     parser.add_argument("--ban-logprefix", default="f2b-ban: ",
                         help='LOG prefix of in-kernel bans (default: "f2b-ban: ")')
+    parser.add_argument("--verified", action="store_true",
+                        help="log only sources that completed the TCP handshake (cannot be spoofed); "
+                             "--rate/--burst then count connections")
+    parser.add_argument("--verified-logprefix", default=VERIFIED_LOG_PREFIX,
+                        help='LOG prefix of --verified (default: "%s")' % VERIFIED_LOG_PREFIX)
     parser.add_argument("--family", choices=("4", "6", "both"), default="both",
                         help="IP families (default: both)")
     parser.add_argument("--no-advice", action="store_true", help="omit the SYN-cookie/SYNPROXY advice")
@@ -52,7 +64,8 @@ def run(args):
     ruleset = rules.build(args.backend, port=args.port, rate=args.rate, burst=args.burst,
                           logprefix=args.logprefix, log_rate=args.log_rate,
                           in_kernel_ban=args.in_kernel_ban, ban_logprefix=args.ban_logprefix,
-                          families=families)
+                          families=families, verified=args.verified,
+                          verified_logprefix=args.verified_logprefix)
     if args.apply:
         ruleset.apply(namespace=args.netns)
         print("f2btune rules: applied %d step(s) with %s%s" % (

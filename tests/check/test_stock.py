@@ -8,6 +8,7 @@ import pytest
 from f2btune.check import run_check
 from f2btune.paths import build_confdir
 from tests.check.helpers import SEED_REGEX, app_lines, ids
+from tests.check.test_spoof import DEBIAN as DEBIAN_RSYSLOG
 
 STOCK = "/etc/fail2ban"
 
@@ -48,29 +49,33 @@ def stock_conf(tmp_path):
 
 
 def test_stock_debian_with_sshd_and_seed_jail(stock_conf):
-    report = run_check(stock_conf)
+    report = run_check(stock_conf, rsyslog_conf=DEBIAN_RSYSLOG)
     assert [j.name for j in report.config.jails] == ["sshd", "kernlog"]
     # sshd: stock filter is anchored and end-anchored; <HOST> with usedns = warn; syslog dates auto-detected
     assert ids(report, "sshd") == ["date-autodetect", "host-usedns"]
     # the seed's kernel regex on a flood, with Debian's defaults (INFO logging, iptables-multiport)
+    # (no rsyslog rule writes the test's kern.log: who can write it is not decided)
     assert ids(report, "kernlog") == ["command-ban-action", "date-autodetect", "host-usedns", "loglevel-info",
-                                      "regex-greedy-before-host", "regex-unanchored"]
+                                      "regex-greedy-before-host", "regex-unanchored", "spoofable-log-unknown"]
     assert report.problems
 
 
 def test_f2btune_jail_is_clean(tmp_path):
-    """f2btune's own synflood jail, enabled: only the global INFO loglevel is left to fix."""
+    """f2btune's own synflood jail, enabled, its log written from the kernel input only: only the
+    global INFO loglevel is left to fix."""
     from f2btune.flood import write_flood
     conf = build_confdir(str(tmp_path / "conf"))
     kern = str(tmp_path / "kern.log")
     write_flood(kern, 400, rate=40.0, start=time.time() - 600)
+    rsyslog = tmp_path / "rsyslog.conf"
+    rsyslog.write_text(':inputname, isequal, "imklog" %s\n' % kern)
     with open(os.path.join(conf, "jail.d", "zz-test.local"), "w") as f:
         f.write("[f2btune-synflood]\nenabled = true\nlogpath = %s\n" % kern)
-    report = run_check(conf)
+    report = run_check(conf, rsyslog_conf=str(rsyslog))
     assert ids(report, "f2btune-synflood") == ["loglevel-info"]
     with open(os.path.join(conf, "fail2ban.local"), "w") as f:
         f.write("[Definition]\nloglevel = NOTICE\n")
-    assert ids(run_check(conf), "f2btune-synflood") == []
+    assert ids(run_check(conf, rsyslog_conf=str(rsyslog)), "f2btune-synflood") == []
 
 
 def test_measure_before_after(stock_conf):

@@ -16,11 +16,20 @@ def test_prints_rules_for_both_backends():
     assert "table inet f2btune {" in p.stdout and "SYNPROXY" not in p.stdout
 
 
+def test_verified_prints_handshake_rules():
+    p = run_cli("rules", "--verified", "--backend", "nft", "--port", "22")
+    assert p.returncode == 0, p.stderr
+    assert 'log prefix "f2b-ver: "' in p.stdout and "ct status assured" in p.stdout
+    assert "nf_conntrack_max" in p.stdout and "tcp_syncookies" in p.stdout
+
+
 @pytest.mark.parametrize("args, message", [
     (["--rate", "fast"], "--rate must look like 20/second"),
     (["--netns", "x"], "--netns needs --apply"),
     (["--apply", "--netns", "f2bt-ban-no-such-ns"], "does not exist"),
     (["--in-kernel-ban", "0"], "--in-kernel-ban must be between"),
+    (["--verified", "--in-kernel-ban", "60"], "cannot be combined with --verified"),
+    (["--verified", "--verified-logprefix", "x" * 30], "--verified-logprefix must be 1-29"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     p = run_cli("rules", *args)

@@ -16,12 +16,16 @@ import pytest
 
 from f2btune import netns, paths
 from f2btune.f2b import interpreter_env
+from f2btune.seed import VERIFIED_LOG_PREFIX
 from tests.conftest import ROOT
 
 JAIL = "f2btune-synflood"
 PORT = 2222
 VICTIM4, ATTACKER4, FRIEND4 = "192.0.2.2", "192.0.2.66", "192.0.2.77"
 VICTIM6, ATTACKER6 = "fd00:f2b4:e2e::2", "fd00:f2b4:e2e::66"
+# on-link addresses nobody holds: spoofed SYNs carry them, the SYN-ACKs go nowhere
+BYSTANDER4, BYSTANDER6 = "192.0.2.99", "fd00:f2b4:e2e::99"
+VERIFIED_JAIL = "f2btune-synflood-verified"
 BANTIME = 20            # first ban; the second is BANTIME * 10 (bantime.multipliers = 1 10)
 SYSCTL = "/proc/sys/net/netfilter/nf_log_all_netns"
 
@@ -29,10 +33,15 @@ SYSCTL = "/proc/sys/net/netfilter/nf_log_all_netns"
 class Lab(object):
     count = 0
 
-    def __init__(self, tmp, action):
+    def __init__(self, tmp, action, mode="syn", serve=False, backend="iptables"):
         tag = str(os.getpid())
         self.tmp = tmp
         self.action = action
+        self.mode = mode            # "syn": f2btune rules + f2btune-synflood; "verified": --verified + its jail
+        self.jail = VERIFIED_JAIL if mode == "verified" else JAIL
+        self.serve = serve          # a TCP server on PORT, so that connections complete
+        self.backend = backend      # of f2btune rules
+        self.server = None
         self.attacker = netns.Netns("f2bt-ban-ea" + tag)
         self.victim = netns.Netns("f2bt-ban-ev" + tag)
         # unique per lab: rsyslog (imkmsg replays the kernel's buffer at start) keeps only this
@@ -55,7 +64,8 @@ class Lab(object):
                    (VICTIM4 + "/24", VICTIM6 + "/64"))
         p = subprocess.run([sys.executable, "-m", "f2btune", "rules", "--apply", "--netns", self.victim.name,
                             "--port", str(PORT), "--rate", "1/second", "--burst", "1",
-                            "--log-rate", "50/second"],
+                            "--log-rate", "50/second", "--backend", self.backend]
+                           + (["--verified"] if self.mode == "verified" else []),
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
         assert p.returncode == 0, p.stdout
         with open(SYSCTL) as f:
@@ -64,11 +74,16 @@ class Lab(object):
             f.write("1")
         self._start_rsyslog()
         self._write_config()
+        if self.serve:
+            self.server = netns.serve(self.victim.name, PORT)
 
     def down(self):
         try:
             self.f2b("stop", check=False)
         finally:
+            if self.server is not None:
+                self.server.kill()
+                self.server.wait()
             if self.rsyslog is not None:
                 self.rsyslog.terminate()
                 try:
@@ -104,11 +119,14 @@ class Lab(object):
                                        os.path.join(self.tmp, "f2b.pid"), os.path.join(self.tmp, "f2b.sqlite3")))
         action = ("f2btune-ipset.py[name=synflood, port=\"%d\", protocol=tcp, blocktype=DROP]" % PORT
                   if self.action == "f2btune-ipset.py" else self.action)
+        # the verified jail ships reading the journal; here it reads the lab's kern.log
+        flt = ('filter = f2btune-synflood[mode=verified, logprefix="%s", logtype=file]\n' % VERIFIED_LOG_PREFIX
+               if self.mode == "verified" else "")
         with open(os.path.join(self.confdir, "jail.d", "zz-e2e.local"), "w") as f:
-            f.write("[%s]\nenabled = true\nlogpath = %s\nbackend = pyinotify\nmaxretry = 3\n"
+            f.write("[%s]\nenabled = true\n%slogpath = %s\nbackend = pyinotify\nmaxretry = 3\n"
                     "findtime = 60\nbantime = %d\nbantime.multipliers = 1 10\nport = %d\n"
                     "ignoreip = 127.0.0.1/8 ::1 %s\naction = %s\n"
-                    % (JAIL, self.kernlog, BANTIME, PORT, FRIEND4, action))
+                    % (self.jail, flt, self.kernlog, BANTIME, PORT, FRIEND4, action))
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -124,11 +142,11 @@ class Lab(object):
 
     def start(self):
         self.f2b("start")
-        self.wait(lambda: "Currently banned" in self.f2b("status", JAIL, check=False), 20, "jail start")
+        self.wait(lambda: "Currently banned" in self.f2b("status", self.jail, check=False), 20, "jail start")
 
     def ends(self):
         """{ip: end of ban (epoch s, 1 s resolution)} as fail2ban sees it (get JAIL banip --with-time)."""
-        out = self.f2b("get", JAIL, "banip", "--with-time")
+        out = self.f2b("get", self.jail, "banip", "--with-time")
         ends = {}
         for line in out.splitlines():
             parts = line.split()
@@ -177,13 +195,13 @@ class Lab(object):
             return "(no %s)" % path
 
 
-def _lab(tmp_path, action):
-    for tool in ("rsyslogd", "fail2ban-client", "ipset", "iptables", "ip6tables"):
+def _lab(tmp_path, action, **options):
+    for tool in ("rsyslogd", "fail2ban-client", "ipset", "iptables", "ip6tables", options.get("backend", "iptables")):
         if not shutil.which(tool):
             pytest.skip("%s not installed" % tool)
     if not os.path.exists(SYSCTL):
         pytest.skip("kernel without nf_log_all_netns")
-    lab = Lab(str(tmp_path), action)
+    lab = Lab(str(tmp_path), action, **options)
     try:
         lab.up()
         yield lab
@@ -202,4 +220,14 @@ def lab(tmp_path, as_root):
 def dummy_lab(tmp_path, as_root):
     """The lab with fail2ban's dummy action: bans that never reach the kernel."""
     for value in _lab(tmp_path, "dummy"):
+        yield value
+
+
+@pytest.fixture(params=[("syn", "iptables"), ("verified", "iptables"), ("verified", "nft")],
+                ids=lambda p: "-".join(p))
+def served_lab(request, tmp_path, as_root):
+    """The lab in each mode (and verified with both rule backends) with a TCP server on the
+    victim's port, so connections complete."""
+    mode, backend = request.param
+    for value in _lab(tmp_path, "f2btune-ipset.py", mode=mode, serve=True, backend=backend):
         yield value

@@ -8,7 +8,9 @@ import pytest
 from f2btune import f2b, paths
 from tests.conftest import ROOT
 
-JAILS = ("f2btune-synflood", "f2btune-synflood-journal", "f2btune-synflood-kernelban", "f2btune-recidive")
+JAILS = ("f2btune-synflood", "f2btune-synflood-journal", "f2btune-synflood-kernelban", "f2btune-synflood-verified",
+         "f2btune-recidive")
+JOURNAL_JAILS = ("f2btune-synflood-journal", "f2btune-synflood-verified")
 
 
 def _conf():
@@ -34,7 +36,7 @@ def confdir(tmp_path):
     with open(os.path.join(d, "jail.d", "zz-test.local"), "w") as f:
         for jail in JAILS:
             f.write("[%s]\nenabled = true\n" % jail)
-            if jail != "f2btune-synflood-journal":
+            if jail not in JOURNAL_JAILS:
                 f.write("logpath = %s\n" % log)
     return d
 
