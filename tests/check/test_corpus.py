@@ -34,7 +34,7 @@ def test_real_logs_measured(tmp_path, corpus_dir):
     report = run_check(conf, measure=True)
     assert "date-autodetect" in ids(report, "sshd") and "date-autodetect" in ids(report, "ufw-syn")
     fix = next(f.fix for f in report.findings if f.jail == "ufw-syn" and f.id == "date-autodetect")
-    assert fix == "datepattern = ^%%b %%d %%H:%%M:%%S"
+    assert fix == "datepattern = ^%%b %%d %%H:%%M:%%S\n    {^LN-BEG}"
     rows = dict(((m["jail"], m["candidate"]), m) for m in report.measurements)
     # the UFW LOG prefix was read from the log and handed to the f2btune filter
     assert ("ufw-syn", "f2btune-synflood") in rows and ("sshd", "f2btune-sshd") in rows
