@@ -113,45 +113,27 @@ def test_apache_auth_same_failures_under_every_stamp(confdir, logging, fmt):
     assert compare(stock, ours, lines) == []
 
 
-# Real sshd lines (RFC 3164) restamped: ISO with a space (CentOS, syslog-ng), RFC 3339 (Ubuntu's
-# rsyslog), RFC 5424 (rsyslog's RSYSLOG_SyslogProtocol23Format, logtype = rfc5424).
-RESTAMP = {
-    "iso": (lambda t, host, rest: "%s %s %s" % (t.strftime("%Y-%m-%d %H:%M:%S"), host, rest), {}),
-    "rfc3339": (lambda t, host, rest: "%s %s %s" % (t.strftime("%Y-%m-%dT%H:%M:%S.123456+00:00"), host, rest), {}),
-    "rfc5424": (lambda t, host, rest: "<38>1 %s %s %s" % (
-        t.strftime("%Y-%m-%dT%H:%M:%S.123456Z"), host,
-        rest.replace("[", " ", 1).replace("]: ", " - - ", 1)), {"logtype": "rfc5424"}),
-}
+def _bench_dates():
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                    "benchmarks"))
+    try:
+        import bench_dates
+    finally:
+        sys.path.pop(0)
+    return bench_dates
 
 
-def restamped(path, kind, limit=4000):
-    import datetime
-    fmt = RESTAMP[kind][0]
-    out = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            stamp, rest = line[:15], line[16:].rstrip("\n")   # RFC 3164: fixed width
-            host, _, rest = rest.partition(" ")
-            if not rest.startswith("sshd["):
-                continue
-            try:
-                t = datetime.datetime.strptime("2005 " + stamp, "%Y %b %d %H:%M:%S")
-            except ValueError:
-                continue
-            out.append(fmt(t, host, rest))
-            if len(out) >= limit:
-                break
-    return out
-
-
-@pytest.mark.parametrize("kind", sorted(RESTAMP))
+@pytest.mark.parametrize("kind", ["iso", "rfc3339", "rfc5424"])
 def test_real_sshd_log_restamped(confdir, corpus_dir, kind):
+    """Real sshd lines (RFC 3164) restamped ISO, RFC 3339 and RFC 5424 (benchmarks/bench_dates.py)."""
     import os
     path = os.path.join(corpus_dir, "teliten-vultr", "auth.log_2022-05-29_vultr.log")
     if not os.path.isfile(path):
         pytest.skip("corpus file not found: %s" % path)
-    lines = restamped(path, kind)
-    opts = RESTAMP[kind][1]
+    lines = _bench_dates().restamped(path, kind)
+    opts = {"logtype": "rfc5424"} if kind == "rfc5424" else {}
     stock = failures(make_filter("sshd", confdir=confdir, options=opts), lines)
     ours = failures(make_filter("f2btune-sshd", confdir=confdir, options=opts), lines)
     assert len(lines) >= 3000 and sum(h is not None for h in stock) > 1000
