@@ -76,7 +76,9 @@ class _Records(logging.Handler):
     def __init__(self):
         logging.Handler.__init__(self, logging.INFO)
         self.lines = []
-        logging.getLogger("fail2ban").addHandler(self)
+        logger = logging.getLogger("fail2ban")
+        logger.setLevel(logging.INFO)   # whatever level earlier tests in this process left behind
+        logger.addHandler(self)
 
     def emit(self, record):
         self.lines.append((record.levelname, record.getMessage()))
