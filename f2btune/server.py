@@ -10,17 +10,16 @@ import os
 import shutil
 import sys
 
-from f2btune.errors import DependencyError, UsageError
+from f2btune.errors import DependencyError
 from f2btune.f2b import interpreter_env
 
 DROPIN_PATH = "/etc/systemd/system/fail2ban.service.d/f2btune.conf"
 
 
 def resolve_python(python):
-    exe = shutil.which(python) if python else None
-    if python and not exe:
-        raise UsageError("interpreter not found: %s" % python)
-    return exe
+    """Path of interpreter ``python`` (name or path), proven to be a working Python; None for None."""
+    from f2btune.interpreter import resolve
+    return resolve(python) if python else None
 
 
 def server_command(args, python=None):
