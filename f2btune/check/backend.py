@@ -4,7 +4,8 @@ import os
 
 from f2btune.check.config import journald_only, missing_logpaths
 from f2btune.check.registry import Finding, check, finding_type
-from f2btune.check.sample import HUGE_BYTES, SAMPLE_BYTES, not_regular
+from f2btune.check.sample import HUGE_BYTES, SAMPLE_BYTES
+from f2btune.files import not_regular
 
 finding_type(
     "polling-backend", "warning", "polling backend",

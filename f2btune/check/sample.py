@@ -7,6 +7,8 @@ stream the server would get.
 import os
 import stat
 
+from f2btune.files import not_regular
+
 SAMPLE_BYTES = 512 * 1024
 SAMPLE_LINES = 5000
 HUGE_BYTES = 1 << 30   # a log this big is noted: only its tail is sampled
@@ -42,20 +44,6 @@ class Volume:
         if self.bans < 1 or self.span <= 0:
             return 0.0
         return self.bans * 3600.0 / self.span
-
-
-def not_regular(path):
-    """Why ``path`` is not sampled (a named pipe, a device, ...: reading it could block or never
-    end, opening a device can act on it), or None for a regular file.  Never opens ``path``."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as e:
-        return e.strerror or str(e)
-    if stat.S_ISREG(mode):
-        return None
-    kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 def read_tail(path, max_bytes=SAMPLE_BYTES, max_lines=SAMPLE_LINES):
