@@ -34,8 +34,8 @@ def chain(root, path, hops=40):
     """Every path (inside ``root``) that ``path`` goes through: itself, then each symlink target."""
     out = [os.path.normpath(path)]
     while hops and os.path.islink(inside(root, out[-1])):
-        target = os.readlink(inside(root, out[-1]))
-        out.append(os.path.normpath(os.path.join(os.path.dirname(out[-1]), target)))
+        target = os.path.join(os.path.dirname(out[-1]), os.readlink(inside(root, out[-1])))
+        out.append(os.path.join(resolved(root, os.path.dirname(target)), os.path.basename(target)))
         hops -= 1
     return out
 
@@ -43,8 +43,9 @@ def chain(root, path, hops=40):
 def resolved(root, path):
     """``path`` with every symbolic link (of it and of its directories) resolved inside ``root``."""
     real = "/"
-    for part in path.strip("/").split("/"):
-        real = chain(root, os.path.join(real, part))[-1] if part else real
+    for part in os.path.normpath(path).strip("/").split("/"):
+        if part:
+            real = chain(root, os.path.join(real, part))[-1]
     return real
 
 
@@ -151,8 +152,15 @@ def ensure_package_safe(root, pkg):
 def check(root, launcher, python=None):
     """Refuse (raise :class:`Refused`) a drop-in running ``LAUNCHER server [--python PYTHON]``
     that would not start, or would run code a non-root user can change; returns the f2btune package."""
+    try:
+        return _check(os.path.abspath(root), launcher, python)
+    except (OSError, RecursionError) as e:   # a path that vanished, a loop of symbolic links
+        raise Refused("cannot examine %s (%s)" % (getattr(e, "filename", None) or launcher,
+                                                  getattr(e, "strerror", None) or e), FIX_LAUNCHER)
+
+
+def _check(root, launcher, python):
     from f2btune.interpreter import version_of
-    root = os.path.abspath(root)
     launcher = find_program(root, launcher, "its launcher", FIX_LAUNCHER)
     interp = shebang(root, launcher)
     if interp:

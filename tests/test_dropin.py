@@ -145,3 +145,7 @@ def test_paths_resolve_inside_the_root(tmp_path):
     assert dropin.resolved(str(tmp_path), "/abs/x") == "/a/x"
     assert dropin.resolved(str(tmp_path), "/rel/x") == "/a/x"
     assert dropin.chain(str(tmp_path), "/abs") == ["/abs", "/a"]
+    os.symlink("loop2", str(tmp_path / "loop1"))
+    os.symlink("loop1", str(tmp_path / "loop2"))
+    with pytest.raises(dropin.Refused):   # a loop of links: refused, never a hang
+        dropin.check(str(tmp_path), "/loop1/f2btune")
