@@ -3,6 +3,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 F2BTUNE := $(VENV)/bin/f2btune
+# the demo's input and options (the test suite runs it on a shrunk log)
+DEMO_LOG ?= benchmarks/data/flood-small.log
+DEMO_OPTS ?= --stage all --fast
 
 .PHONY: all setup demo test deb clean
 
@@ -12,7 +15,7 @@ setup:
 	@sh tools/bootstrap.sh
 
 demo: setup
-	$(F2BTUNE) bench benchmarks/data/flood-small.log --stage all --fast
+	$(F2BTUNE) bench $(DEMO_LOG) $(DEMO_OPTS)
 
 test: setup
 	$(PY) -m pytest -ra tests

@@ -24,12 +24,19 @@ COMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (what is wrong, and where the help is), exit status 2."""
+
+    def error(self, message):
+        self.exit(int(ExitStatus.USAGE), "%s: error: %s (see '%s --help')\n" % (self.prog, message, self.prog))
+
+
 def _module(command):
     return importlib.import_module("f2btune.commands." + command.replace("-", "_"))
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="f2btune",
         description="Measure and tune fail2ban for small machines and large floods.",
     )

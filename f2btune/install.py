@@ -120,8 +120,8 @@ def debian_package_installed(root):
     return os.path.exists(_abs(root, "var/lib/dpkg/info/%s.list" % DEBIAN_PACKAGE))
 
 
-def wanted_files(source=None, server_dropin=False, python=None, snippets=True):
-    """{relative target path: bytes} of everything install places."""
+def wanted_files(source=None, server_dropin=False, python=None, snippets=True, launcher=None):
+    """{relative target path: bytes} of everything install places (the drop-in names ``launcher``)."""
     from f2btune.paths import snippet_files
     files = {}
     for rel, path in (snippet_files(source) if snippets else ()):
@@ -135,7 +135,7 @@ def wanted_files(source=None, server_dropin=False, python=None, snippets=True):
             from f2btune.server import dropin_text
         except ImportError as e:
             raise DependencyError("the systemd drop-in needs f2btune.server: %s" % e)
-        files[DROPIN] = dropin_text(python=python).encode()
+        files[DROPIN] = dropin_text(python=python, f2btune=launcher).encode()
     return files
 
 
@@ -154,7 +154,12 @@ def install(root="/", source=None, server_dropin=False, dry_run=False, python=No
     snippets = not debian_package_installed(root)
     if not snippets:
         steps.append(Step("skip", CONFDIR, "filters, actions and jails come from the %s package" % DEBIAN_PACKAGE))
-    for rel, data in sorted(wanted_files(source, server_dropin, python, snippets).items()):
+    launcher = None
+    if server_dropin:   # refused before anything is written (with --dry-run too)
+        from f2btune import dropin
+        launcher = dropin.launcher(root)
+        dropin.check(root, launcher, python)
+    for rel, data in sorted(wanted_files(source, server_dropin, python, snippets, launcher).items()):
         target = _abs(root, rel)
         want = digest(data)
         have = file_digest(target) if os.path.lexists(target) else None

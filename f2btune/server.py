@@ -17,10 +17,9 @@ DROPIN_PATH = "/etc/systemd/system/fail2ban.service.d/f2btune.conf"
 
 
 def resolve_python(python):
-    exe = shutil.which(python) if python else None
-    if python and not exe:
-        raise UsageError("interpreter not found: %s" % python)
-    return exe
+    """Path of interpreter ``python`` (name or path), proven to be a working Python; None for None."""
+    from f2btune.interpreter import resolve
+    return resolve(python) if python else None
 
 
 def server_command(args, python=None):
@@ -65,7 +64,38 @@ def main(args, python=None):
         from fail2ban.client.fail2banserver import exec_command_line
     except ImportError as e:  # pragma: no cover - check_version imported fail2ban already
         raise DependencyError("fail2ban-server is not importable: %s" % e)
+    check_server_args(args)
     exec_command_line(["fail2ban-server"] + list(args))
+
+
+def check_server_args(args):
+    """UsageError when fail2ban-server's own option parser rejects ``args``.
+
+    Runs fail2ban's ``initCmdLine`` up to its getopt step only: its usage text is printed and the
+    option handling (help, version, config reading) is left to the real run.
+    """
+    from fail2ban.client.fail2bancmdline import ServerExecutionException
+    from fail2ban.client.fail2banserver import Fail2banServer
+
+    class Parsed(ServerExecutionException):   # re-raised by initCmdLine, never printed
+        pass
+
+    class Probe(Fail2banServer):
+        def dispUsage(self):                  # called on a getopt error only
+            Fail2banServer.dispUsage(self)
+            raise Parsed(False)
+
+        def _Fail2banCmdLine__getCmdLineOptions(self, options):   # reached when getopt accepted args
+            raise Parsed(True)
+
+    try:
+        Probe().initCmdLine(["fail2ban-server"] + list(args))
+        ok = True
+    except Parsed as e:
+        ok = e.args[0]
+    if not ok:
+        raise UsageError("fail2ban-server does not accept the arguments %s (its usage is above)"
+                         % " ".join(args))
 
 
 def dropin_text(python=None, f2btune=None):

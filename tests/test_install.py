@@ -147,15 +147,11 @@ def test_local_files_never_overwritten(root, tmp_path):
     assert open(admin).read() == "# admin\n"
 
 
-def test_server_dropin(root):
-    from f2btune.server import dropin_text
+def test_server_dropin_without_a_launcher_in_the_root_changes_nothing(root):
+    # a root holding only fail2ban's config has no f2btune to start (tests/test_dropin.py: the rest)
     before = snapshot(root)
-    steps = inst.install(root, server_dropin=True)
-    path = os.path.join(root, inst.DROPIN)
-    assert open(path).read() == dropin_text()
-    assert ("skip", "systemctl daemon-reload") in [(s.action, s.path) for s in steps]
-    assert all(s.action == "unchanged" for s in inst.install(root, server_dropin=True))
-    inst.uninstall(root)
+    with pytest.raises(InputError, match="launcher /usr/bin/f2btune does not exist in"):
+        inst.install(root, server_dropin=True)
     assert snapshot(root) == before
 
 

@@ -69,15 +69,9 @@ def worker_env(exe):
 
 
 def resolve(exe):
-    """An interpreter path from a name or path; InputError if there is nothing runnable."""
-    if not exe:
-        raise InputError("--python needs an interpreter name or path")
-    path = shutil.which(exe) if os.sep not in exe else exe
-    if not path or not os.path.isfile(path):
-        raise InputError("python interpreter not found: %s" % exe)
-    if not os.access(path, os.X_OK):
-        raise InputError("python interpreter is not executable: %s" % exe)
-    return path
+    """An interpreter path from a name or path; DependencyError if it is not a working Python."""
+    from f2btune.interpreter import resolve as resolve_python
+    return resolve_python(exe)
 
 
 def probe(exe):

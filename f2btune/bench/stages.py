@@ -36,10 +36,8 @@ LOG_FORMAT_ADDTIME = True
 
 def check_log(path):
     """Raise InputError unless ``path`` is a readable, non-empty text log."""
-    if not os.path.exists(path):
-        raise InputError("log not found: %s" % path)
-    if os.path.isdir(path):
-        raise InputError("log is a directory: %s" % path)
+    from f2btune.files import require_regular
+    require_regular(path)
     try:
         with open(path, "rb") as f:
             head = f.read(65536)

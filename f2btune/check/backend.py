@@ -1,6 +1,11 @@
-"""Findings on how a jail reads its log: polling, journal without a match, missing log files."""
+"""Findings on how a jail reads its log: polling, journal without a match, missing log files,
+logs that are not sampled (named pipes, devices) or only in part (huge files)."""
+import os
+
 from f2btune.check.config import journald_only, missing_logpaths
 from f2btune.check.registry import Finding, check, finding_type
+from f2btune.check.sample import HUGE_BYTES, SAMPLE_BYTES
+from f2btune.files import not_regular
 
 finding_type(
     "polling-backend", "warning", "polling backend",
@@ -14,6 +19,11 @@ finding_type(
     "missing-logfile", "error", "log file missing",
     "fail2ban-client -t and the server refuse a file jail whose logpath matches no file; on Debian 12 "
     "without rsyslog this is backend = auto on a journald-only system (fail2ban #3567, Debian #1037437)")
+
+finding_type(
+    "log-not-sampled", "info", "log not sampled, or only its end",
+    "f2btune check reads the end of regular files only (at most %d KiB): a named pipe or a device "
+    "could block it or never end" % (SAMPLE_BYTES // 1024))
 
 
 def _backend_name(jail):
@@ -49,3 +59,20 @@ def check_logfiles(jail, ctx):
     else:
         yield Finding("missing-logfile", jail.name, "no file matches logpath %s" % ", ".join(missing),
                       fix="fix logpath, or make the logger write that file")
+
+
+@check
+def check_sampled(jail, ctx):
+    if jail.uses_journal:
+        return
+    for path in jail.logpaths:
+        why = not_regular(path) if os.path.lexists(path) else None
+        if why:
+            yield Finding("log-not-sampled", jail.name,
+                          "logpath %s is %s: not read (f2btune check reads regular files only), so "
+                          "traffic-based checks skip it" % (path, why))
+        elif why is None and os.path.isfile(path) and os.path.getsize(path) >= HUGE_BYTES:
+            yield Finding("log-not-sampled", jail.name,
+                          "logpath %s is %.1f GiB: only its last %d KiB were sampled"
+                          % (path, os.path.getsize(path) / float(1 << 30), SAMPLE_BYTES // 1024),
+                          fix="rotate it (logrotate): fail2ban reads a big file from its end too")

@@ -5,9 +5,13 @@ datepattern fit?).  The jail's filter is a real fail2ban ``Filter`` built from t
 stream the server would get.
 """
 import os
+import stat
+
+from f2btune.files import not_regular
 
 SAMPLE_BYTES = 512 * 1024
 SAMPLE_LINES = 5000
+HUGE_BYTES = 1 << 30   # a log this big is noted: only its tail is sampled
 BUSY_FAILURES_PER_S = 1.0   # one failure per second sustained makes a jail "busy"
 
 
@@ -43,12 +47,20 @@ class Volume:
 
 
 def read_tail(path, max_bytes=SAMPLE_BYTES, max_lines=SAMPLE_LINES):
-    """The last complete lines of a (possibly huge, possibly binary-ish) log file."""
-    with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
+    """The last complete lines of a (possibly huge, possibly binary-ish) regular log file: at most
+    ``max_bytes`` are read; OSError for anything but a regular file (checked before opening, and
+    on the open file, non-blocking)."""
+    why = not_regular(path)
+    if why:
+        raise OSError("%s is %s" % (path, why))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):   # replaced between the two looks
+            raise OSError("%s is not a regular file" % path)
+        size = st.st_size
         f.seek(max(0, size - max_bytes))
-        data = f.read()
+        data = f.read(min(size, max_bytes))
     lines = data.decode("utf-8", "replace").splitlines()
     if size > max_bytes and lines:
         lines = lines[1:]   # first line is cut

@@ -2,6 +2,7 @@
 import os
 import sys
 
+from f2btune.commands import number
 from f2btune.errors import ExitStatus, InputError
 
 HELP = "measure what fail2ban can sustain per regex, filter, stage and interpreter (pyperf)"
@@ -75,7 +76,7 @@ def add_arguments(parser):
                         help="write the summary as JSON; pyperf's files are kept in FILE's stem + '-pyperf/'")
     parser.add_argument("--plot", metavar="FILE.png", help="write a bar chart (PNG)")
     parser.add_argument("--fast", action="store_true", help="fewer processes and values, smaller sample")
-    parser.add_argument("--sample", type=int, default=None, metavar="LINES",
+    parser.add_argument("--sample", type=number(minimum=0), default=None, metavar="LINES",
                         help="lines timed per pass (default 10 000 with --fast, 100 000 otherwise; 0 = all)")
     parser.add_argument("--project", choices=("pi-zero", "pi3", "pi4", "pi5"),
                         help="add a projected range for this Raspberry Pi class (labelled, see above)")

@@ -1,4 +1,5 @@
 """``f2btune flood``: write a realistic, deterministic SYN-flood log (kernel LOG lines)."""
+from f2btune.commands import FRACTION, number
 from f2btune.errors import InputError
 from f2btune.seed import LOG_PREFIX
 
@@ -22,24 +23,24 @@ Example: f2btune flood -o flood.log --lines 100000 --sources 250 --rate 40
 def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="file to write ('-' for standard output)")
-    parser.add_argument("--lines", type=int, default=10000, metavar="N",
+    parser.add_argument("--lines", type=number(minimum=0), default=10000, metavar="N",
                         help="number of log records (default: 10000)")
-    parser.add_argument("--sources", type=int, default=250, metavar="K",
+    parser.add_argument("--sources", type=number(minimum=1), default=250, metavar="K",
                         help="distinct attacker addresses (default: 250)")
-    parser.add_argument("--rate", type=float, default=40.0, metavar="LINES_PER_S",
+    parser.add_argument("--rate", type=number(float, above=0.0), default=40.0, metavar="LINES_PER_S",
                         help="mean log lines per second (default: 40)")
     parser.add_argument("--prefix", default=LOG_PREFIX, metavar="TEXT",
                         help="LOG prefix of the flood lines (default: 'f2b-syn: '; '' for none)")
     parser.add_argument("--format", dest="fmt", default="syslog",
                         choices=("syslog", "rfc3339", "journal-export", "ulogd"),
                         help="how the lines reach the log (default: syslog)")
-    parser.add_argument("--ipv6", type=float, default=0.1, metavar="FRACTION",
+    parser.add_argument("--ipv6", type=FRACTION, default=0.1, metavar="FRACTION",
                         help="fraction of attacker addresses that are IPv6 (default: 0.1)")
-    parser.add_argument("--noise", type=float, default=0.1, metavar="FRACTION",
+    parser.add_argument("--noise", type=FRACTION, default=0.1, metavar="FRACTION",
                         help="fraction of unrelated kernel lines (default: 0.1)")
     parser.add_argument("--seed", type=int, default=1, metavar="S",
                         help="random seed (default: 1)")
-    parser.add_argument("--start", type=float, default=None, metavar="EPOCH",
+    parser.add_argument("--start", type=number(float, minimum=0.0), default=None, metavar="EPOCH",
                         help="time of the first line, seconds since the epoch "
                              "(default: 2026-01-01 00:00 UTC, so that the output is reproducible)")
 

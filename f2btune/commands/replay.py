@@ -72,6 +72,9 @@ def run(args):
             rate = float(args.rate)
         except ValueError:
             raise UsageError("--rate must be a number of lines per second or 'max'")
+    from f2btune.interpreter import resolve
+    for python in args.python or ():
+        resolve(python)   # a missing or broken interpreter fails here, before any namespace exists
     summary = runner.run_replay(
         profiles=tuple(args.profile or ("stock", "tuned")),
         pythons=tuple(args.python or (None,)),

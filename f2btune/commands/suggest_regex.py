@@ -48,8 +48,14 @@ def add_arguments(parser):
 
 def run(args):
     import json
-    from f2btune.errors import ExitStatus
+    from f2btune.errors import ExitStatus, UsageError
+    from f2btune.files import require_regular
     from f2btune.suggest.core import suggest
+    for option in ("failregex", "filter", "match"):
+        value = getattr(args, option)
+        if value is not None and not value.strip():
+            raise UsageError("--%s needs a non-empty value" % option)
+    require_regular(args.log)
     from f2btune.suggest.report import render
 
     result = suggest(args.log, failregex=args.failregex, filter_spec=args.filter, match=args.match,

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from f2btune.bench.api import SEED_REGEX, Candidate, default_candidates, run_bench
-from f2btune.errors import InputError
+from f2btune.errors import F2btuneError
 
 ROW_KEYS = {"candidate", "stage", "python", "lines_per_s", "stdev", "matched", "hosts", "ratio",
             "agrees", "cold_lines_per_s", "us_per_line", "pyperf_json", "processes", "values"}
@@ -66,5 +66,6 @@ def test_default_candidates():
 def test_bad_input(flood_log, kwargs, words):
     args = dict(candidates=[Candidate.regex(SEED_REGEX)])
     args.update(kwargs)
-    with pytest.raises(InputError, match=words):
+    with pytest.raises(F2btuneError, match=words) as e:
         run_bench(flood_log[0], **args)
+    assert e.value.exit_status == 1

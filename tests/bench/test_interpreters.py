@@ -1,10 +1,10 @@
-"""Interpreters are probed for real; nothing runnable is a one-line InputError."""
+"""Interpreters are probed for real; nothing runnable is a one-line error (exit status 1)."""
 import sys
 
 import pytest
 
 from f2btune.bench import interpreters
-from f2btune.errors import InputError
+from f2btune.errors import ExitStatus, F2btuneError
 
 
 def test_current_interpreter():
@@ -22,11 +22,11 @@ def test_pypy(pypy3):
 @pytest.mark.parametrize("exe, words", [("f2btune-no-such-python", "not found"),
                                         ("/nonexistent/python3", "not found"),
                                         ("", "needs an interpreter"),
-                                        ("true", "not a usable Python 3 interpreter")])
+                                        ("true", "not a working Python interpreter")])
 def test_nothing_runnable(exe, words):
-    with pytest.raises(InputError, match=words) as e:
+    with pytest.raises(F2btuneError, match=words) as e:
         interpreters.probe(exe)
-    assert "\n" not in str(e.value)
+    assert "\n" not in str(e.value) and e.value.exit_status == ExitStatus.ERROR
 
 
 def test_probe_all_deduplicates():

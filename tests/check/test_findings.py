@@ -50,6 +50,9 @@ CASES = {
     "missing-logfile": (
         dict(jail="logpath = /nonexistent/f2btune-check-test.log\n"),
         dict()),
+    "log-not-sampled": (
+        dict(jail="logpath = /dev/zero\n"),
+        dict()),
     "ignorecommand-no-cache": (
         dict(jail="ignorecommand = /bin/false\n"),
         dict(jail='ignorecommand = /bin/false\nignorecache = key="<ip>", max-count=100, max-time=5m\n')),

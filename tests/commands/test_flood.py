@@ -32,9 +32,9 @@ def test_stdout_prefix_and_format():
     (("--rate", "0"), "rate"),
     (("--sources", "0"), "sources"),
 ])
-def test_bad_values_are_one_line_errors(tmp_path, args, words):
+def test_bad_values_are_one_line_usage_errors(tmp_path, args, words):
     p = run_cli("flood", "-o", tmp_path / "x.log", *args)
-    assert p.returncode == 1
+    assert p.returncode == 2
     assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
     assert p.stderr.startswith("f2btune flood: error:") and words in p.stderr
 

@@ -1,20 +1,33 @@
-"""/proc readings used by the replay: CPU (threads + reaped children), RSS, bytes read."""
+"""/proc readings used by the replay: CPU (threads + reaped children), RSS, bytes read.
+
+The child processes spin until they have used a given amount of CPU by their own clock
+(``time.process_time`` / ``time.thread_time``) and report it; the readings are compared with
+that, so nothing depends on how fast or busy the machine is.
+"""
 import os
 import subprocess
 import sys
+import time
+
+import pytest
 
 from f2btune.replay import procstat
+
+# spin until this process (or thread) has used SECONDS of CPU, then print what it used
+SPIN = ("import time\ndef spin(seconds, clock):\n    x = 0\n    while clock() < seconds: x += 1\n"
+        "    return clock()\n")
+TICK = 1.0 / procstat.CLK_TCK
 
 
 def test_cpu_memory_and_reads_of_a_real_process(tmp_path):
     data = tmp_path / "data"
     data.write_bytes(b"x" * 300000)
-    code = ("import sys, time\nx = 0\nfor i in range(2000000): x += i\n"
-            "open(sys.argv[1], 'rb').read()\nprint('done', flush=True)\nsys.stdin.read()\n")
+    code = SPIN + ("import sys\nused = spin(0.05, time.process_time)\n"
+                   "open(sys.argv[1], 'rb').read()\nprint(used, flush=True)\nsys.stdin.read()\n")
     p = subprocess.Popen([sys.executable, "-c", code, str(data)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
-        assert p.stdout.readline().strip() == b"done"
-        assert procstat.cpu_seconds(p.pid) > 0.02
+        used = float(p.stdout.readline())
+        assert procstat.cpu_seconds(p.pid) >= used >= 0.05
         rss, peak = procstat.memory_mb(p.pid)
         assert 1 < rss <= peak
         assert procstat.read_bytes(p.pid) >= 300000
@@ -27,29 +40,44 @@ def test_cpu_memory_and_reads_of_a_real_process(tmp_path):
 
 def test_children_count_once_reaped():
     before = procstat.cpu_seconds(os.getpid())
-    subprocess.run([sys.executable, "-c", "x = 0\nfor i in range(3000000): x += i"], check=True)
-    assert procstat.cpu_seconds(os.getpid()) - before > 0.05
+    code = SPIN + "print(spin(0.1, time.process_time))\n"
+    used = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True).stdout)
+    # reaped children are counted in clock ticks (user and system time each truncated)
+    assert procstat.cpu_seconds(os.getpid()) - before >= used - 2 * TICK
 
+
+def still_readings(pid, deadline_s=60):
+    """(thread_cpu, cpu_seconds) taken while no thread of ``pid`` ran (all of them wait)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        before = procstat.thread_cpu(pid)
+        total = procstat.cpu_seconds(pid, children=False)
+        if procstat.thread_cpu(pid) == before:
+            return before, total
+    raise AssertionError("the threads of %d never stood still" % pid)
 
 
 def test_thread_cpu_by_thread_name():
-    """Per-thread CPU by thread name (fail2ban names its threads f2b/...): a busy thread shows."""
-    code = ("import ctypes, threading, sys\n"
-            "def busy():\n"
-            "    ctypes.CDLL(None).prctl(15, b'f2b/busy', 0, 0, 0)\n"
-            "    x = 0\n"
-            "    for i in range(3000000): x += i\n"
-            "    print('done', flush=True)\n"
-            "    sys.stdin.read()\n"
-            "t = threading.Thread(target=busy); t.start(); t.join()\n")
+    """Per-thread CPU by thread name (fail2ban names its threads f2b/...): the busy thread shows,
+    with at least the CPU it measured itself and more than an idle thread."""
+    code = SPIN + ("import ctypes, threading, sys\n"
+                   "def name(n): ctypes.CDLL(None).prctl(15, n, 0, 0, 0)\n"
+                   "ready, stop = threading.Event(), threading.Event()\n"
+                   "def idle():\n    name(b'f2b/idle'); ready.set(); stop.wait()\n"
+                   "def busy():\n"
+                   "    name(b'f2b/busy'); ready.wait()\n"
+                   "    print(spin(0.1, time.thread_time), flush=True)\n"
+                   "    sys.stdin.read(); stop.set()\n"
+                   "ts = [threading.Thread(target=f) for f in (idle, busy)]\n"
+                   "[t.start() for t in ts]; [t.join() for t in ts]\n")
     p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
-        assert p.stdout.readline().strip() == b"done"
-        threads = procstat.thread_cpu(p.pid)
-        total = procstat.cpu_seconds(p.pid, children=False)
+        used = float(p.stdout.readline())
+        threads, total = still_readings(p.pid)
     finally:
         p.stdin.close()
         p.wait()
-    assert threads["f2b/busy"] > 0.05
-    assert abs(sum(threads.values()) - total) < 0.05
+    assert threads["f2b/busy"] >= used >= 0.1
+    assert threads["f2b/busy"] > threads["f2b/idle"]
+    assert sum(threads.values()) == pytest.approx(total, abs=1e-6)
     assert procstat.thread_cpu(p.pid) == {}
