@@ -138,6 +138,8 @@ class Scanner(object):
             st["date_fallback"] += 1
         for element in found or ():
             fid, t, fail = element[1], element[2], element[3]
+            if t is None:                  # no date at all: stock fails such a line too
+                continue
             w = repeat_weight(fail["repeats"]) if "repeats" in fail else 1
             st["matched_lines"] += 1
             collect(groups, fid, t, t, w, fail)
