@@ -1,7 +1,7 @@
 """Complete lines out of a byte stream, in bounded pieces, without holding over-long lines."""
 import os
 
-BATCH_BYTES = 1 << 17        # hand a batch over after about this much, then read on
+BATCH_BYTES = 1 << 17        # one read: a batch is at most this much (or 2 x maxlinesize)
 
 
 class Source(object):
@@ -52,26 +52,24 @@ def split(data, out, src, maxlinesize, stats):
     return last
 
 
-def read_source(src, out, limit, chunk, maxlinesize, stats):
-    """Read lines of ``src`` from its position, about ``limit`` bytes at most.
+def read_source(src, out, chunk, maxlinesize, stats):
+    """Read the lines of one ``chunk`` of ``src`` from its position.
 
     Returns (bytes consumed, at end of file).  The position stays at the start of the
     first incomplete line, except for a ``final`` source at its end (its last line counts).
+    A full chunk always consumes something (``chunk`` > ``maxlinesize``: a chunk without a
+    newline is part of an over-long line, dropped).
     """
-    total = 0
-    while True:
-        data = os.pread(src.fd, chunk, src.pos)
-        if not data:
-            return total, True
-        last = split(data, out, src, maxlinesize, stats)
-        consumed = len(data) if last is None or src.skipping else len(data) - len(last)
-        src.pos += consumed
-        total += consumed
-        if len(data) < chunk:
-            if src.final and last:
-                out.append(last)
-                src.pos += len(last)
-                total += len(last)
-            return total, True
-        if total >= limit:
-            return total, False
+    data = os.pread(src.fd, chunk, src.pos)
+    if not data:
+        return 0, True
+    last = split(data, out, src, maxlinesize, stats)
+    consumed = len(data) if last is None or src.skipping else len(data) - len(last)
+    src.pos += consumed
+    if len(data) < chunk:
+        if src.final and last:
+            out.append(last)
+            src.pos += len(last)
+            consumed += len(last)
+        return consumed, True
+    return consumed, False

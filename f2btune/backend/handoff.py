@@ -103,7 +103,7 @@ class HandOff(object):
         t0, c0 = time.time(), thread_time()
         try:
             if actions.banManager._nextUnbanTime <= MyTime.time():
-                actions._Actions__checkUnBan()
+                actions._Actions__checkUnBan(getattr(actions, "unbanMaxCount", 100))
         except Exception as e:  # pragma: no cover - the actions thread would log the same
             log.error("[%s] f2btune: unban failed: %r", self.jailName, e)
         for _ in range(1000):

@@ -135,37 +135,30 @@ class LogTail(object):
     def read(self):
         """New complete lines as bytes (no newline) and the byte count; ([], 0) if none.
 
-        Returns after about BATCH_BYTES; ``self.more`` tells the caller to call again at once.
+        Returns after one read (BATCH_BYTES, or 2 x maxlinesize); ``self.more`` tells the
+        caller to call again at once.
         """
         out = []
         if self.fifo is not None:
             n, self.more = self.fifo.read(out, self.chunk)
             return out, n
         self._check_rotation()
-        n = self._read_queue(out)
-        if self.queue:
-            self.more = True
-            return out, n
-        if self.src is not None:
-            k, eof = read_source(self.src, out, BATCH_BYTES - n, self.chunk, self.maxlinesize, self.stats)
-            n += k
-            self.more = not eof
-            if not self.first and self.src.pos:
-                self._update_first()
-        else:
-            self.more = False
-        return out, n
-
-    def _read_queue(self, out):
-        n = 0
-        while self.queue and n < BATCH_BYTES:
+        if self.queue:                    # a rotated copy or a moved-away file comes first
             s = self.queue[0]
-            k, eof = read_source(s, out, BATCH_BYTES - n, self.chunk, self.maxlinesize, self.stats)
-            n += k
+            n, eof = read_source(s, out, self.chunk, self.maxlinesize, self.stats)
             if eof:
                 s.close()
                 self.queue.pop(0)
-        return n
+            self.more = True
+            return out, n
+        if self.src is None:
+            self.more = False
+            return out, 0
+        n, eof = read_source(self.src, out, self.chunk, self.maxlinesize, self.stats)
+        self.more = not eof
+        if not self.first and self.src.pos:
+            self._update_first()
+        return out, n
 
     def _check_rotation(self):
         try:

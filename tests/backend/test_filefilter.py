@@ -107,6 +107,26 @@ def test_named_pipe_written_by_syslog(sandbox, logdir):
     assert wait_for(lambda: sb.banned("fifo") == want, 20), (sb.banned("fifo"), want)
 
 
+def test_named_pipe_writer_dying_mid_line(sandbox, logdir):
+    """The half line a dead writer left is dropped and counted; the next writer's lines count."""
+    fifo = str(logdir / "kern.fifo")
+    os.mkfifo(fifo)
+    sb = sandbox([jail("fifo", fifo, maxretry="100000")])
+    lines, _ = flood_lines(8, sources=2, seed=4, noise=0)
+    fd = os.open(fifo, os.O_WRONLY)
+    os.write(fd, (lines[0] + "\n" + lines[1][:70]).encode())
+    os.close(fd)
+    assert wait_for(lambda: backend_stats(sb, "fifo")["fifo_partial_dropped"] == 1, 20)
+    fd = os.open(fifo, os.O_WRONLY)
+    try:
+        os.write(fd, ("\n".join(lines[2:8]) + "\n").encode())
+    finally:
+        os.close(fd)
+    assert wait_for(lambda: status_field(sb, "fifo", "Total failed") >= 7, 20)
+    assert status_field(sb, "fifo", "Total failed") == 7
+    assert backend_stats(sb, "fifo")["errors"] == 0
+
+
 def test_malformed_bytes_skipped_and_counted(sandbox, logdir):
     log = touch(logdir / "bad.log")
     sb = sandbox([jail("bad", log)])
