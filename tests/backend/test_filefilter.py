@@ -227,3 +227,35 @@ def test_reload_keeps_the_position(sandbox, logdir):
     append(log, lines[6:11])              # the last line, once counted, vouches for the others
     assert wait_for(lambda: status_field(sb, "rl", "Total failed") >= 11, 20)
     assert status_field(sb, "rl", "Total failed") == 11
+
+
+def saved_position(sb, path):
+    con = sqlite3.connect(sb.dbfile)
+    try:
+        row = con.execute("SELECT lastfilepos FROM logs WHERE path=?", (path,)).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def test_kill_9_counts_again_only_the_lines_after_the_saved_position(sandbox, logdir, tmp_path):
+    import signal
+    log = touch(logdir / "k.log")
+    workdir = str(tmp_path / "kill-sb")
+    jails = [jail("k9", log, maxretry="100000")]
+    sb = sandbox(jails, workdir=workdir)
+    lines, _ = flood_lines(60, sources=5, seed=14, noise=0)
+    append(log, lines[:20])
+    assert wait_for(lambda: saved_position(sb, log) == os.path.getsize(log), 30)
+    append(log, lines[20:30])
+    assert wait_for(lambda: status_field(sb, "k9", "Total failed") == 30, 20)
+    os.kill(sb.pid, signal.SIGKILL)
+    sb.proc.wait(10)
+    saved = saved_position(sb, log)
+    with open(log, "rb") as f:
+        again = f.read()[saved:].count(b"\n")     # lines after the last saved position
+    assert 0 <= again <= 10
+    sb = sandbox(jails, workdir=workdir)
+    append(log, lines[30:31])                     # a sentinel: once counted, the rest is too
+    assert wait_for(lambda: status_field(sb, "k9", "Total failed") >= again + 1, 20)
+    assert status_field(sb, "k9", "Total failed") == again + 1
