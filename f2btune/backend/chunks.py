@@ -13,12 +13,16 @@ class Source(object):
         self.fd, self.pos, self.skipping, self.final, self.name = fd, pos, False, final, name
 
     def close(self):
-        if self.fd is not None:
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
-            self.fd = None
+        self.fd = close_fd(self.fd)
+
+
+def close_fd(fd):
+    """Close ``fd`` if open; returns None (the closed state)."""
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def bump(stats, key, n=1):

@@ -11,7 +11,7 @@ import errno
 import logging
 import os
 
-from f2btune.backend.chunks import BATCH_BYTES, bump, split
+from f2btune.backend.chunks import BATCH_BYTES, bump, close_fd, split
 
 log = logging.getLogger("fail2ban.f2btune")
 
@@ -63,9 +63,4 @@ class FifoReader(object):
                 return total, True
 
     def close(self):
-        if self.fd is not None:
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
-            self.fd = None
+        self.fd = close_fd(self.fd)

@@ -144,13 +144,17 @@ def test_malformed_bytes_skipped_and_counted(sandbox, logdir):
     assert sb.client("ping").returncode == 0
 
 
-def ban_rows(sb, ip):
+def db_rows(sb, sql, *args):
+    """Rows of a query on the server's fail2ban database."""
     con = sqlite3.connect(sb.dbfile)
     try:
-        return con.execute("SELECT jail, bancount, bantime, timeofban FROM bips WHERE ip=?",
-                           (ip,)).fetchall()
+        return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+def ban_rows(sb, ip):
+    return db_rows(sb, "SELECT jail, bancount, bantime, timeofban FROM bips WHERE ip=?", ip)
 
 
 def wait_clock_past(t):
@@ -176,21 +180,23 @@ def banned_in_both(sb, ip, count):
     return rows
 
 
+def write_both(paths, n):
+    """``n`` lines of one source, stamped now, to both logs; returns the source."""
+    lines, srcs = flood_lines(n, sources=1, seed=8, noise=0, ipv6=0)
+    for p in paths:
+        append(p, lines)
+    return srcs[0]
+
+
 def test_escalation_and_observer_boost_as_stock(sandbox, logdir):
     sb, paths = two_jails(sandbox, logdir)
-    lines, srcs = flood_lines(12, sources=1, seed=8, noise=0, ipv6=0)
-    ip = srcs[0]
-    for p in paths:
-        append(p, lines[:3])
+    ip = write_both(paths, 3)
     rows = banned_in_both(sb, ip, 1)
     assert [r[:3] for r in rows] == [("ours", 1, 2), ("stock", 1, 2)]
     # the 2 s ban ends; a known offender's failures then count double (observer), so 2 lines ban again
     assert wait_for(lambda: not sb.banned("stock") and not sb.banned("ours"), 30)
     wait_clock_past(max(r[3] for r in rows))
-    lines, srcs = flood_lines(12, sources=1, seed=8, noise=0, ipv6=0)
-    assert srcs[0] == ip
-    for p in paths:
-        append(p, lines[3:5])
+    assert write_both(paths, 2) == ip
     rows = banned_in_both(sb, ip, 2)
     assert [r[:3] for r in rows] == [("ours", 2, 10), ("stock", 2, 10)]
 
@@ -202,16 +208,11 @@ def test_returning_flood_is_banned_again_with_the_incremented_time(sandbox, logd
     (the actions thread lifts it when it wakes): its lines must count all the same.
     """
     sb, paths = two_jails(sandbox, logdir)
-    lines, srcs = flood_lines(60, sources=1, seed=8, noise=0, ipv6=0)
-    ip = srcs[0]
-    for p in paths:
-        append(p, lines[:20])
+    ip = write_both(paths, 20)
     rows = banned_in_both(sb, ip, 1)
     end = max(r[3] + r[2] for r in rows)
-    assert wait_for(lambda: time.time() > end + 1, 10)   # both bans have ended (not yet lifted)
-    lines, _ = flood_lines(60, sources=1, seed=8, noise=0, ipv6=0)
-    for p in paths:
-        append(p, lines[:30])
+    assert wait_for(lambda: time.time() > end + 1, 10)   # both bans have ended (lifted or not)
+    assert write_both(paths, 30) == ip
     rows = banned_in_both(sb, ip, 2)
     assert [r[:3] for r in rows] == [("ours", 2, 10), ("stock", 2, 10)]
     st = backend_stats(sb, "ours")
@@ -230,12 +231,8 @@ def test_reload_keeps_the_position(sandbox, logdir):
 
 
 def saved_position(sb, path):
-    con = sqlite3.connect(sb.dbfile)
-    try:
-        row = con.execute("SELECT lastfilepos FROM logs WHERE path=?", (path,)).fetchone()
-    finally:
-        con.close()
-    return row[0] if row else None
+    rows = db_rows(sb, "SELECT lastfilepos FROM logs WHERE path=?", path)
+    return rows[0][0] if rows else None
 
 
 def test_kill_9_counts_again_only_the_lines_after_the_saved_position(sandbox, logdir, tmp_path):

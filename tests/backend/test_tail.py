@@ -88,12 +88,17 @@ def test_oversize_lines_are_skipped_and_counted(tmp_path):
     assert stats["oversize_lines"] == 2
 
 
-def test_named_pipe(tmp_path):
+def pipe_and_writer(tmp_path):
+    """(a LogTail on a new named pipe, a writer's descriptor)."""
     p = str(tmp_path / "fifo")
     os.mkfifo(p)
     t = LogTail(p)
     assert t.fifo
-    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    return t, os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+
+
+def test_named_pipe(tmp_path):
+    t, fd = pipe_and_writer(tmp_path)
     try:
         os.write(fd, b"l1\nl2\npar")
         assert read_all(t) == ["l1", "l2"]
@@ -108,15 +113,12 @@ def test_named_pipe(tmp_path):
 
 
 def test_named_pipe_writer_dying_mid_line_is_not_glued(tmp_path):
-    p = str(tmp_path / "fifo")
-    os.mkfifo(p)
-    t = LogTail(p)
-    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    t, fd = pipe_and_writer(tmp_path)
     os.write(fd, b"a1\nhalf-a-li")
     assert read_all(t) == ["a1"]
     os.close(fd)                            # the writer dies in the middle of a line
     assert read_all(t) == []                # the reader sees the end (its poll wakes on it)
-    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    fd = os.open(t.path, os.O_WRONLY | os.O_NONBLOCK)
     try:
         os.write(fd, b"b1\nb2\n")           # the next writer's lines arrive whole
         assert read_all(t) == ["b1", "b2"]
@@ -129,10 +131,7 @@ def test_named_pipe_writer_dying_mid_line_is_not_glued(tmp_path):
 def test_named_pipe_with_no_writer_does_not_spin(tmp_path):
     """After the last writer left, the reopened pipe reports nothing until a writer comes."""
     import select
-    p = str(tmp_path / "fifo")
-    os.mkfifo(p)
-    t = LogTail(p)
-    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    t, fd = pipe_and_writer(tmp_path)
     os.write(fd, b"x\n")
     os.close(fd)
     assert read_all(t) == ["x"]             # reads the line, then the end: reopened
