@@ -172,11 +172,14 @@ def two_jails(sandbox, logdir):
 
 
 def banned_in_both(sb, ip, count):
-    """Wait for ban number ``count`` of ``ip`` in both jails; returns [(jail, count, bantime)]."""
-    assert wait_for(lambda: ip in sb.banned("stock") and ip in sb.banned("ours"), 30), sb.tail_output()
+    """Wait for ban number ``count`` of ``ip`` in both jails; returns [(jail, count, bantime, at)].
+
+    Read from the database (the observer records each ban there), not from the ban lists:
+    a short ban may already have ended in one jail when the other bans.
+    """
     rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
-        sorted(r for r in ban_rows(sb, ip) if r[1] == count)), 20)
-    assert rows, ban_rows(sb, ip)
+        sorted(r for r in ban_rows(sb, ip) if r[1] == count)), 60)
+    assert rows, (ban_rows(sb, ip), sb.tail_output())
     return rows
 
 
