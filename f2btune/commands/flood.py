@@ -72,7 +72,7 @@ def run(args):
     if args.output != "-":
         import sys
         span = (summary["last"] - summary["first"]) if summary["lines"] else 0.0
-        print("wrote %d %s lines to %s: %d attack lines (%d failures) from %d addresses, %d noise, "
+        print("wrote %d lines (%s) to %s: %d attack lines (%d failures) from %d addresses, %d noise, "
               "%.0f s at %.1f lines/s" % (summary["lines"], args.kind, args.output, summary["attack_lines"],
                                           summary["failures"], summary["hosts"], summary["noise_lines"],
                                           span, args.rate), file=sys.stderr)
