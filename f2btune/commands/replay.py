@@ -1,19 +1,44 @@
-"""``f2btune replay``: a real fail2ban-server in a sandbox, fed a closed-loop SYN flood."""
+"""``f2btune replay``: a real fail2ban-server in a sandbox (and peers) fed a flood; CPU, lag, bans."""
 
-HELP = "replay a SYN flood into a sandboxed fail2ban-server and measure CPU, lag, ban latency"
+HELP = "replay a flood into a sandboxed fail2ban-server (and sshguard/CrowdSec) and measure CPU, lag, bans"
 
 DESCRIPTION = """\
 Start a real fail2ban-server in a private sandbox (own config dir, socket, pid file,
 database, log; its firewall actions run inside a network namespace created for the run and
-deleted afterwards: nothing on the host changes), append a SYN flood to its log and measure.
+deleted afterwards: nothing on the host changes), append a flood to its log and measure.
+
+Floods (--kind, see f2btune flood --help): synflood (kernel LOG lines, default), sshd
+(OpenSSH 9.x), apache-auth, wordpress.  Scenarios: closed (a banned source stops writing, as
+DROP stops its packets) and open (banned sources keep writing, as spoofed or NATed sources
+do: every line must be read).  By default both run: closed with 250 sources, open with
+100 000 (--scenario picks one, --sources sets the count).
 
 Profiles (both run by default, the table shows their ratio):
-  stock   the brief's seed regex  kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN,
-          backend = pyinotify, loglevel INFO, fail2ban's iptables-ipset-proto6-allports
-          action; maxretry/findtime/bantime as the tuned jail
-  tuned   jail.d/f2btune.conf [f2btune-synflood] (filter f2btune-synflood, f2btune-ipset.py
-          action, escalating bans) with backend = f2btune, loglevel NOTICE
+  stock   fail2ban 1.0.2 as shipped: backend = pyinotify (systemd for --source journal),
+          loglevel INFO, iptables-ipset-proto6-allports; filter: synflood the brief's seed
+          regex kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN; sshd stock sshd.conf with
+          _daemon = sshd(?:-session)? (stock's _daemon = sshd misses OpenSSH 9.8's
+          sshd-session lines); apache-auth stock apache-auth.conf; wordpress the WP fail2ban
+          plugin's messages
+  tuned   synflood: jail.d/f2btune.conf [f2btune-synflood]; others: filter f2btune-KIND,
+          f2btune-ipset.py action; backend = f2btune (f2btune-journal), loglevel NOTICE
   FILE    a jail.local-style file: its first jail section (logpath is replaced)
+  Settings: synflood maxretry 10 / findtime 30 / bantime 30 (the tuned jail's), the others
+  fail2ban's defaults 5 / 10m / 10m; peers get the same thresholds.
+
+Peers (--peer, same flood, same table):
+  sshguard  Debian's sshguard (sshg-logtail | sshg-parser | sshg-blocker, -a 10*maxretry
+            -s findtime -p bantime); its firewall backend is replaced by the replay, which
+            records the block commands and applies nothing.  No grammar for kernel LOG lines,
+            Apache error logs or WP fail2ban lines: it bans only in the sshd flood.
+  crowdsec  Debian's crowdsec, offline: agent + local API with a private config and database,
+            collections linked from the package's hub snapshot, the flood read with
+            acquisition from the file.  Its iptables scenario looks for port scans, not SYN
+            floods.
+--source journal: the flood is streamed as journal export records into
+systemd-journal-remote, which appends to a journal file; stock reads it with backend =
+systemd, tuned with f2btune-journal (synflood and sshd floods).  journal-remote's own CPU
+is not counted (journald's would not be either); lag is not visible (mmap reads).
 
 Method:
   - closed loop: lines of a source stop once it is banned (its address is seen in an ipset
@@ -45,10 +70,21 @@ controller is available, else the v1 CFS quota.
 
 
 def add_arguments(parser):
+    from f2btune.flood import KINDS
+    parser.add_argument("--kind", default="synflood", choices=KINDS, help="flood to replay (default synflood)")
+    parser.add_argument("--scenario", choices=("closed", "open"),
+                        help="closed or open loop (default: both, closed/250 and open/100000 sources)")
+    parser.add_argument("--peer", action="append", choices=("sshguard", "crowdsec"),
+                        help="also replay the flood into this peer (repeatable)")
+    parser.add_argument("--source", default="file", choices=("file", "journal"),
+                        help="where the flood goes: a log file (default) or a journal file")
+    parser.add_argument("--fold", action="store_true",
+                        help="sshd: fold repeated failures into 'message repeated N times' lines")
     parser.add_argument("--profile", action="append", metavar="stock|tuned|JAIL_LOCAL",
                         help="profile to run (repeatable; default: stock and tuned)")
     parser.add_argument("--lines", type=int, default=100000, help="flood lines offered (default 100000)")
-    parser.add_argument("--sources", type=int, default=250, help="attacking addresses (default 250)")
+    parser.add_argument("--sources", type=int,
+                        help="attacking addresses (default 250 closed, 100000 open)")
     parser.add_argument("--rate", default="max", help="lines per second, or max (default)")
     parser.add_argument("--python", action="append", metavar="EXE",
                         help="interpreter for the server (repeatable, e.g. pypy3; default: this one)")
@@ -76,7 +112,9 @@ def run(args):
         profiles=tuple(args.profile or ("stock", "tuned")),
         pythons=tuple(args.python or (None,)),
         lines=args.lines, sources=args.sources, rate=rate, cpu_quota=args.cpu_quota,
-        seed=args.seed, fmt=args.format, backend_opts=args.backend_options,
+        seed=args.seed, fmt=args.format, backend_opts=args.backend_options, kind=args.kind,
+        scenarios=(args.scenario,) if args.scenario else None, peers=tuple(args.peer or ()),
+        source=args.source, fold=args.fold,
         progress=lambda msg: print("replay: " + msg, flush=True))
     for line in report.table_lines(summary):
         print(line)

@@ -1,0 +1,189 @@
+"""One fail2ban run of a replay: a sandboxed server in its own network namespace, fed the flood.
+
+The server (``f2btune server``: fail2ban's own server with f2btune's backends registered) and
+a ban watcher run inside a network namespace created for the run, so the firewall actions
+change only that namespace; it is deleted afterwards.  The flood goes to a log file in the
+sandbox, or, with ``source = "journal"``, through ``systemd-journal-remote`` into a journal file
+the jail reads with ``journalfiles``.  The window itself is :func:`.measure.measure`.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from f2btune.errors import DependencyError
+from f2btune.replay.measure import measure
+from f2btune.replay.procstat import read_bytes, thread_cpu
+from f2btune.replay.profiles import have_tuned_action, profile_setup
+from f2btune.replay.sandbox import Sandbox
+
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+class Watcher(object):
+    """The ban watcher process inside the namespace; fills writer.banned."""
+
+    def __init__(self, netns, writer, interval=0.005):
+        cmd = [sys.executable, "-m", "f2btune.replay.watcher", str(interval)]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns] + cmd
+        from f2btune.f2b import interpreter_env
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=interpreter_env(sys.executable))
+        line = self.proc.stdout.readline()
+        if not line.startswith(b"ready"):
+            self.close()
+            raise DependencyError("the ban watcher did not start (python3-pyroute2 missing?)")
+        self.writer = writer
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        banned = self.writer.banned
+        for line in self.proc.stdout:
+            parts = line.split()
+            if len(parts) == 2:
+                addr = parts[1].decode()
+                if addr not in banned:
+                    banned[addr] = float(parts[0])
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+class JournalFeed(object):
+    """``systemd-journal-remote`` writing the export records on its stdin to ``path`` (.journal)."""
+
+    def __init__(self, path):
+        exe = shutil.which("systemd-journal-remote") or JOURNAL_REMOTE
+        if not os.path.exists(exe):
+            raise DependencyError("systemd-journal-remote not found (apt-get install systemd-journal-remote)")
+        self.path = path
+        self.proc = subprocess.Popen([exe, "--output=%s" % path, "-"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # one record first, so that the file exists when the jail opens it
+        self.proc.stdin.write(b"__REALTIME_TIMESTAMP=%d\nMESSAGE=replay starts\nSYSLOG_IDENTIFIER=f2btune\n\n"
+                              % int(time.time() * 1e6))
+        self.proc.stdin.flush()
+        deadline = time.time() + 30
+        while not os.path.exists(path):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.close()
+                raise DependencyError("systemd-journal-remote did not create %s" % path)
+            time.sleep(0.02)
+
+    @property
+    def stream(self):
+        return self.proc.stdin
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+class ServerTarget(object):
+    def __init__(self, sb, label):
+        self.sb, self.label = sb, label
+        self.readable = True
+
+    def pids(self):
+        return [self.sb.pid]
+
+    def read_bytes(self):
+        return read_bytes(self.sb.pid) if self.readable else None
+
+
+def backend_stats(sb, jail):
+    r = sb.client("status", jail, check=False)
+    for line in r.stdout.splitlines():
+        if "f2btune:" in line:
+            out = {}
+            for kv in line.split("f2btune:", 1)[1].split():
+                k, _, v = kv.partition("=")
+                try:
+                    out[k] = int(v)
+                except ValueError:
+                    pass
+            return out
+    return None
+
+
+def run_fail2ban(profile, make_writer, kind="synflood", source="file", python=None, cpu_quota=None,
+                 backend_opts=None, settle_s=None, progress=None, keep=None):
+    """One fail2ban run; ``make_writer(path, maxretry, journal_stream)`` builds the flood writer.
+
+    Returns (row, lag samples)."""
+    from f2btune.netns import Netns
+    from f2btune.replay.cgroup import CpuQuota
+    say = progress or (lambda msg: None)
+    if keep is None:                       # debugging: keep the sandbox (config, logs, database)
+        keep = bool(os.environ.get("F2BTUNE_REPLAY_KEEP"))
+    tag = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 100000)
+    label = profile if profile in ("stock", "tuned") else os.path.basename(profile)
+    pyname = os.path.basename(python) if python else os.path.basename(sys.executable)
+    ns = Netns("f2bt-rp-%s" % tag)
+    quota = sb = watcher = feed = None
+    ns.create()
+    try:
+        if cpu_quota:
+            quota = CpuQuota("f2btune-replay-%s" % tag, cpu_quota)
+        sb = Sandbox([], python=python, netns=ns.name, cgroup=quota, keep=keep)
+        logpath = os.path.join(sb.dir, "flood.journal" if source == "journal" else "flood.log")
+        if source == "journal":
+            feed = JournalFeed(logpath)
+        else:
+            open(logpath, "w").close()
+        jail, opts, loglevel, extra, maxretry = profile_setup(profile, logpath, kind=kind, source=source,
+                                                              backend_opts=backend_opts)
+        if profile == "tuned" and not have_tuned_action(sb.conf):
+            raise DependencyError("action.d/f2btune-ipset.py is missing: the tuned profile needs it")
+        sb.jails, sb.loglevel, sb.extra_files = [(jail, opts)], loglevel, extra
+        sb.write_config()
+        say("%s/%s: starting fail2ban-server in netns %s%s" % (label, pyname, ns.name,
+                                                             (" (%s)" % quota.describe()) if quota else ""))
+        sb.start()
+        sb.wait_jails_started([jail])
+        writer = make_writer(logpath, maxretry, feed.stream if feed else None)
+        watcher = Watcher(ns.name, writer)
+        target = ServerTarget(sb, label)
+        target.readable = source != "journal"          # the journal is read through mmap
+        threads0 = thread_cpu(sb.pid)
+        say("%s/%s: writing the flood" % (label, pyname))
+        row, lag = measure(target, writer, settle_s=settle_s)
+        threads1 = thread_cpu(sb.pid)
+        row.update({
+            "profile": label, "python": pyname, "peer": None, "cpu_quota": cpu_quota,
+            "cgroup": quota.describe() if quota else None,
+            "backend_stats": backend_stats(sb, jail) if profile == "tuned" else None,
+            # where the window's CPU went, per server thread (children not included)
+            "thread_cpu_s": dict((k, round(v - threads0.get(k, 0.0), 4)) for k, v in sorted(threads1.items())
+                                 if v - threads0.get(k, 0.0) >= 0.0005),
+        })
+        return row, lag
+    finally:
+        if watcher is not None:
+            watcher.close()
+        if feed is not None:
+            feed.close()
+        if sb is not None:
+            sb.cleanup()
+        if quota is not None:
+            quota.remove()
+        ns.delete()

@@ -1,0 +1,128 @@
+"""Peers replayed on the same flood: Debian's sshguard and CrowdSec, with their firewalls left out.
+
+sshguard runs as its own launcher would (``sshg-logtail FILE | sshg-parser | sshg-blocker``),
+with the thresholds of the fail2ban jails (an attack scores 10: ``-a 10*maxretry``, ``-s
+findtime``, ``-p bantime``).  Its firewall backend is this process: a backend is a program
+reading ``block ADDR TYPE PREFIX`` commands on stdin, and the replay records each block's time
+and applies nothing.  CPU, read bytes and peak RSS are those of the three processes.
+
+What each peer cannot read: sshguard has no grammar for kernel LOG lines (a SYN flood gives it
+nothing), nor for Apache error logs or the WP fail2ban plugin's lines.  CrowdSec: see
+:mod:`.crowdsec`.
+"""
+import os
+import subprocess
+import threading
+import time
+
+from f2btune.errors import DependencyError
+from f2btune.replay.measure import measure, total_read
+
+SSHGUARD_LIBEXEC = "/usr/libexec/sshguard"
+PEERS = ("sshguard", "crowdsec")
+# what a peer's stock rules read; other kinds are still replayed (and show 0 bans)
+PEER_KINDS = {"sshguard": ("sshd",), "crowdsec": ("sshd", "apache-auth", "wordpress", "synflood")}
+PEER_LIMITS = {
+    "sshguard": "sshguard has no grammar for kernel LOG lines, Apache error logs or the WP fail2ban "
+                "plugin's lines: it only bans in the sshd flood",
+    "crowdsec": "CrowdSec's iptables scenario (crowdsecurity/iptables-scan-multi_ports) bans port scans, "
+                "not SYN floods to a few ports; its apache2 scenarios read access logs, not auth "
+                "failures of the error log; it has no WP fail2ban grammar",
+}
+
+
+def _duration(text):
+    """fail2ban-style time (30, 10m, 1h) in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = str(text).strip()
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(float(text))
+
+
+class SshguardTarget(object):
+    def __init__(self, logpath, settings, writer):
+        exe = os.path.join(SSHGUARD_LIBEXEC, "sshg-blocker")
+        if not os.path.exists(exe):
+            raise DependencyError("sshguard not found (apt-get install sshguard)")
+        self.label, self.writer = "sshguard", writer
+        self.blocks = 0
+        tail = subprocess.Popen([os.path.join(SSHGUARD_LIBEXEC, "sshg-logtail"), logpath],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        parser = subprocess.Popen([os.path.join(SSHGUARD_LIBEXEC, "sshg-parser")], stdin=tail.stdout,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        blocker = subprocess.Popen([exe, "-a", str(10 * int(settings["maxretry"])),
+                                    "-s", str(_duration(settings["findtime"])),
+                                    "-p", str(_duration(settings["bantime"]))],
+                                   stdin=parser.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        tail.stdout.close()
+        parser.stdout.close()
+        self.procs = [tail, parser, blocker]
+        self.thread = threading.Thread(target=self._backend, daemon=True)
+        self.thread.start()
+        self._wait_tail(logpath)
+
+    def _wait_tail(self, logpath):
+        """Until ``tail -F`` has the file open (it starts at its end, the file is empty)."""
+        deadline = time.time() + 30
+        pid = self.procs[0].pid
+        while time.time() < deadline:
+            try:
+                if any(os.readlink("/proc/%d/fd/%s" % (pid, fd)) == logpath
+                       for fd in os.listdir("/proc/%d/fd" % pid)):
+                    return
+            except OSError:
+                pass
+            if self.procs[0].poll() is not None:
+                break
+            time.sleep(0.02)
+        self.close()
+        raise DependencyError("sshguard's sshg-logtail did not open %s" % logpath)
+
+    def _backend(self):
+        """The null firewall: record each block, apply nothing."""
+        for line in self.procs[2].stdout:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == b"block":
+                self.blocks += 1
+                addr = self.writer.norm(parts[1].decode())
+                self.writer.banned.setdefault(addr, time.time())
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def read_bytes(self):
+        return total_read(self.pids()[:1])
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+
+
+def run_peer(peer, make_writer, kind, settings, workdir, settle_s=None, progress=None):
+    """One peer run on a log file in ``workdir``; returns (row, lag samples)."""
+    say = progress or (lambda msg: None)
+    if peer == "crowdsec":
+        from f2btune.replay.crowdsec import run_crowdsec
+        return run_crowdsec(make_writer, kind, settings, workdir, settle_s=settle_s, progress=progress)
+    logpath = os.path.join(workdir, "flood.log")
+    open(logpath, "w").close()
+    writer = make_writer(logpath, int(settings["maxretry"]), None)
+    say("sshguard: starting sshg-logtail | sshg-parser | sshg-blocker (null firewall)")
+    target = SshguardTarget(logpath, settings, writer)
+    try:
+        row, lag = measure(target, writer, settle_s=settle_s)
+    finally:
+        target.close()
+    row.update({"profile": "sshguard", "python": "C", "peer": "sshguard", "cpu_quota": None,
+                "cgroup": None, "backend_stats": {"blocks": target.blocks}, "thread_cpu_s": None})
+    if kind not in PEER_KINDS["sshguard"]:
+        row["peer_note"] = PEER_LIMITS["sshguard"]
+    return row, lag
