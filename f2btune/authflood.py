@@ -25,6 +25,7 @@ import time
 from f2btune.flood import DST4, HOSTNAME, FloodLine, check_args, source_picker
 
 AUTH_KINDS = ("sshd", "apache-auth", "wordpress")
+SSHD_TAGS = ("sshd-session", "sshd")
 LAN_ADMIN = "192.168.1.10"
 USERS = ("root", "admin", "ubuntu", "pi", "test", "user", "oracle", "postgres", "git", "ftpuser",
          "guest", "support", "deploy", "www-data", "minecraft")
@@ -114,13 +115,13 @@ class Session(object):
         return msg, fails
 
 
-def _frame(kind, t, pid, msg, src=None, tag=None, level="auth_basic:error"):
+def _frame(kind, t, pid, msg, src=None, tag=None, level="auth_basic:error", sshd_tag="sshd-session"):
     """The full log line for a message of ``kind`` at epoch ``t``."""
     if kind == "apache-auth":
         client = " [client %s:%d]" % (src, pid % 50000 + 10000) if src else ""
         return "%s [%s] [pid %d:tid %d]%s %s" % (stamp_apache(t), level, pid, pid + 3, client, msg)
     if tag is None:
-        tag = "sshd-session" if kind == "sshd" else "wordpress(%s)" % SITE
+        tag = sshd_tag if kind == "sshd" else "wordpress(%s)" % SITE
     return "%s %s %s[%d]: %s" % (stamp_syslog(t), HOSTNAME, tag, pid, msg)
 
 
@@ -148,22 +149,27 @@ _WP_NOISE = (
 )
 
 
-def _noise(kind, rng, t, pid):
+def _noise(kind, rng, t, pid, sshd_tag):
     if kind == "apache-auth":
         level, msg = rng.choice(_APACHE_NOISE)
         return _frame(kind, t, pid, msg, level=level)
     tag, msg = rng.choice(_SSHD_NOISE if kind == "sshd" else _WP_NOISE)
+    if tag == "sshd-session":
+        tag = sshd_tag
     if "%d" in msg:
         msg = msg % rng.randint(1024, 65535)
     return _frame(kind, t, pid, msg, tag=tag)
 
 
 def iter_auth_lines(kind, lines, sources=250, rate=40.0, ipv6=0.1, noise=0.1, seed=1, start=None,
-                    fold=False, concurrent=8):
+                    fold=False, concurrent=8, sshd_tag="sshd-session"):
     """Yield ``lines`` FloodLine records of an authentication flood of ``kind`` (see the module doc).
 
     Up to ``concurrent`` attacking sessions are open at a time and their lines interleave.
+    ``sshd_tag`` ``sshd`` writes OpenSSH < 9.8's wording (one ``sshd[PID]`` program for all).
     """
+    if sshd_tag not in SSHD_TAGS:
+        raise ValueError("sshd_tag must be one of %s" % ", ".join(SSHD_TAGS))
     from f2btune.flood import DEFAULT_START
     if kind not in AUTH_KINDS:
         raise ValueError("kind must be one of %s" % ", ".join(AUTH_KINDS))
@@ -179,7 +185,7 @@ def iter_auth_lines(kind, lines, sources=250, rate=40.0, ipv6=0.1, noise=0.1, se
             t += rng.expovariate(rate)
         pid += rng.randint(1, 7)
         if rng.random() < noise:
-            yield FloodLine(t, None, _noise(kind, rng, t, pid), 0)
+            yield FloodLine(t, None, _noise(kind, rng, t, pid, sshd_tag), 0)
             continue
         if kind == "sshd" and open_sessions and rng.random() < 0.03:
             s = rng.choice(open_sessions)
@@ -193,4 +199,4 @@ def iter_auth_lines(kind, lines, sources=250, rate=40.0, ipv6=0.1, noise=0.1, se
         msg, fails = s.next_line()
         if not s.pending:
             open_sessions.remove(s)
-        yield FloodLine(t, s.src, _frame(kind, t, s.pid, msg, src=s.src), fails)
+        yield FloodLine(t, s.src, _frame(kind, t, s.pid, msg, src=s.src, sshd_tag=sshd_tag), fails)

@@ -235,7 +235,7 @@ def source_picker(rng, sources, ipv6):
     return lambda: srcs[_bisect(cum, rng.random() * total)]
 
 
-def iter_kind(kind, lines, fold=False, **kwargs):
+def iter_kind(kind, lines, fold=False, sshd_tag="sshd-session", **kwargs):
     """FloodLine records of a flood of ``kind`` (one of KINDS); kwargs as for :func:`iter_lines`
     (``prefix`` and ``fmt`` only apply to synflood; the others are syslog or Apache framed)."""
     if kind == "synflood":
@@ -246,7 +246,7 @@ def iter_kind(kind, lines, fold=False, **kwargs):
     if fmt not in ("syslog",):
         raise ValueError("--format %s is only for synflood; %s floods are written as syslog%s"
                          % (fmt, kind, " (Apache error log)" if kind == "apache-auth" else ""))
-    return iter_auth_lines(kind, lines, fold=fold, **kwargs)
+    return iter_auth_lines(kind, lines, fold=fold, sshd_tag=sshd_tag, **kwargs)
 
 
 def _bisect(cum, x):

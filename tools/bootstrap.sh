@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 DEBS="fail2ban pypy3 ipset iptables nftables rsyslog iproute2 procps
 python3-pyinotify python3-systemd python3-pyroute2 python3-psutil python3-matplotlib
-python3-venv python3-pip python3-setuptools systemd-journal-remote
+python3-venv python3-pip python3-setuptools systemd-journal-remote sshguard crowdsec
 debhelper dh-python python3-all lintian fakeroot build-essential help2man"
 
 missing=""
@@ -22,6 +22,11 @@ if [ -n "$missing" ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive
+    # crowdsec's postinst registers with the central API unless credentials exist: offline here
+    if echo "$missing" | grep -qw crowdsec && [ ! -e /etc/crowdsec/online_api_credentials.yaml ]; then
+        $SUDO mkdir -p /etc/crowdsec
+        echo "# no central API: f2btune replays crowdsec offline" | $SUDO tee /etc/crowdsec/online_api_credentials.yaml >/dev/null
+    fi
     $SUDO apt-get update -q
     $SUDO apt-get install -y -q --no-install-recommends $missing
 fi

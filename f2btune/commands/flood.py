@@ -35,6 +35,9 @@ def add_arguments(parser):
                         help="what is flooded (default: synflood, kernel LOG lines)")
     parser.add_argument("--fold", action="store_true",
                         help="sshd: fold repeated failures into 'message repeated N times' lines")
+    parser.add_argument("--sshd-tag", default="sshd-session", choices=("sshd-session", "sshd"),
+                        help="sshd: program of the per-connection lines (OpenSSH >= 9.8: sshd-session, "
+                             "the default; older: sshd)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="file to write ('-' for standard output)")
     parser.add_argument("--lines", type=int, default=10000, metavar="N",
@@ -62,7 +65,8 @@ def add_arguments(parser):
 def run(args):
     from f2btune.flood import write_flood
     try:
-        summary = write_flood(args.output, args.lines, kind=args.kind, fold=args.fold, sources=args.sources, rate=args.rate,
+        summary = write_flood(args.output, args.lines, kind=args.kind, fold=args.fold, sshd_tag=args.sshd_tag,
+                              sources=args.sources, rate=args.rate,
                               prefix=args.prefix, fmt=args.fmt, ipv6=args.ipv6, noise=args.noise,
                               seed=args.seed, start=args.start)
     except ValueError as e:

@@ -80,6 +80,8 @@ def add_arguments(parser):
                         help="where the flood goes: a log file (default) or a journal file")
     parser.add_argument("--fold", action="store_true",
                         help="sshd: fold repeated failures into 'message repeated N times' lines")
+    parser.add_argument("--sshd-tag", default="sshd-session", choices=("sshd-session", "sshd"),
+                        help="sshd: program of the per-connection lines (default sshd-session, OpenSSH >= 9.8)")
     parser.add_argument("--profile", action="append", metavar="stock|tuned|JAIL_LOCAL",
                         help="profile to run (repeatable; default: stock and tuned)")
     parser.add_argument("--lines", type=int, default=100000, help="flood lines offered (default 100000)")
@@ -114,7 +116,7 @@ def run(args):
         lines=args.lines, sources=args.sources, rate=rate, cpu_quota=args.cpu_quota,
         seed=args.seed, fmt=args.format, backend_opts=args.backend_options, kind=args.kind,
         scenarios=(args.scenario,) if args.scenario else None, peers=tuple(args.peer or ()),
-        source=args.source, fold=args.fold,
+        source=args.source, fold=args.fold, sshd_tag=args.sshd_tag,
         progress=lambda msg: print("replay: " + msg, flush=True))
     for line in report.table_lines(summary):
         print(line)

@@ -25,9 +25,11 @@ PEER_KINDS = {"sshguard": ("sshd",), "crowdsec": ("sshd", "apache-auth", "wordpr
 PEER_LIMITS = {
     "sshguard": "sshguard has no grammar for kernel LOG lines, Apache error logs or the WP fail2ban "
                 "plugin's lines: it only bans in the sshd flood",
-    "crowdsec": "CrowdSec's iptables scenario (crowdsecurity/iptables-scan-multi_ports) bans port scans, "
-                "not SYN floods to a few ports; its apache2 scenarios read access logs, not auth "
-                "failures of the error log; it has no WP fail2ban grammar",
+    "crowdsec": "CrowdSec 1.4.6's sshd parser reads program 'sshd' only, not OpenSSH 9.8's sshd-session "
+                "(--sshd-tag sshd writes older wording); its iptables scenario (iptables-scan-multi_ports) "
+                "bans port scans, not SYN floods to a few ports; its apache2 parser reads access logs, not "
+                "the error log's auth failures; it has no WP fail2ban grammar; its scenarios keep their "
+                "own thresholds",
 }
 
 

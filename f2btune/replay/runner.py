@@ -39,10 +39,11 @@ def stamp_format(kind, fmt):
     return "apache" if kind == "apache-auth" else fmt
 
 
-def writer_factory(kind, scenario, lines, sources, rate, seed, fmt, fold=False, duration=None):
+def writer_factory(kind, scenario, lines, sources, rate, seed, fmt, fold=False, duration=None,
+                   sshd_tag="sshd-session"):
     """A function (path, maxretry, journal stream) -> a fresh FloodWriter of the same flood."""
     def make(path, maxretry, journal):
-        records = iter_kind(kind, lines, sources=sources, rate=40.0, seed=seed, fold=fold,
+        records = iter_kind(kind, lines, sources=sources, rate=40.0, seed=seed, fold=fold, sshd_tag=sshd_tag,
                             **({"prefix": LOG_PREFIX, "fmt": fmt} if kind == "synflood" else {}))
         return FloodWriter(path, records, maxretry, rate=rate, fmt=stamp_format(kind, fmt),
                            open_loop=scenario == "open", journal=journal, duration=duration)
@@ -105,7 +106,7 @@ def ratios(results):
 
 def run_replay(profiles=("stock", "tuned"), pythons=(None,), lines=100000, sources=None, rate=None,
                cpu_quota=None, seed=1, fmt="syslog", backend_opts=None, progress=None, settle_s=None,
-               kind="synflood", scenarios=None, peers=(), source="file", fold=False):
+               kind="synflood", scenarios=None, peers=(), source="file", fold=False, sshd_tag="sshd-session"):
     """All runs; returns the summary dict that ``--json`` writes.
 
     ``scenarios`` None: closed loop with 250 sources and open loop with 100 000 (``sources``,
@@ -117,7 +118,7 @@ def run_replay(profiles=("stock", "tuned"), pythons=(None,), lines=100000, sourc
     results, lags = [], {}
     st = settings(kind)
     for scenario, nsrc in plan:
-        make = writer_factory(kind, scenario, lines, nsrc, rate, seed, fmt, fold)
+        make = writer_factory(kind, scenario, lines, nsrc, rate, seed, fmt, fold, sshd_tag=sshd_tag)
         for py in pythons:
             for prof in profiles:
                 row, lag = run_fail2ban(prof, make, kind=kind, source=source, python=py, cpu_quota=cpu_quota,
