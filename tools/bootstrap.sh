@@ -29,6 +29,12 @@ if [ -n "$missing" ]; then
     fi
     $SUDO apt-get update -q
     $SUDO apt-get install -y -q --no-install-recommends $missing
+    # sshguard and crowdsec are replay peers, run on demand: not host services
+    for svc in sshguard crowdsec; do
+        if echo "$missing" | grep -qw $svc && [ -d /run/systemd/system ]; then
+            $SUDO systemctl disable --now $svc.service >/dev/null 2>&1 || true
+        fi
+    done
 fi
 
 stamp=.venv/.f2btune-bootstrap
