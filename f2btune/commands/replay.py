@@ -97,6 +97,13 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=1, help="flood seed (default 1)")
     parser.add_argument("--backend-options", metavar="OPTS",
                         help='options for the tuned backend, e.g. maxdelay=50ms')
+    parser.add_argument("--find-max-rate", action="store_true",
+                        help="search the highest rate each profile sustains without growing lag "
+                             "(open loop; --rate is the first probe, default 50)")
+    parser.add_argument("--window", type=float, default=60.0, metavar="SECONDS",
+                        help="--find-max-rate: seconds each probe rate must be sustained (default 60)")
+    parser.add_argument("--precision", type=float, default=10.0, metavar="PERCENT",
+                        help="--find-max-rate: stop when the bounds are this close (default 10)")
     parser.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     parser.add_argument("--plot", metavar="FILE.png", help="plot lag over time (PNG)")
 
@@ -110,6 +117,8 @@ def run(args):
             rate = float(args.rate)
         except ValueError:
             raise UsageError("--rate must be a number of lines per second or 'max'")
+    if args.find_max_rate:
+        return _find_max_rate(args, rate)
     summary = runner.run_replay(
         profiles=tuple(args.profile or ("stock", "tuned")),
         pythons=tuple(args.python or (None,)),
@@ -124,4 +133,30 @@ def run(args):
         report.write_json(summary, args.json)
     if args.plot:
         report.plot_lag(summary, args.plot)
+    return 0
+
+
+def _find_max_rate(args, rate):
+    from f2btune.errors import UsageError
+    from f2btune.replay import maxrate, report, runner
+    if args.peer or args.source != "file" or args.scenario == "closed" or args.plot or args.fold:
+        raise UsageError("--find-max-rate runs fail2ban profiles on an open-loop file flood: "
+                         "drop --peer, --source, --scenario closed, --fold and --plot")
+    if args.window < 1 or args.precision < 1:
+        raise UsageError("--window must be at least 1 s and --precision at least 1 %")
+    profiles = tuple(args.profile or ("stock", "tuned"))
+    runner.check_arguments(profiles, 100, args.sources, rate, args.kind, "file", (), ("open",), args.format)
+    runner.check_environment()
+    pythons = args.python or [None]
+    if len(pythons) > 1:
+        raise UsageError("--find-max-rate takes one --python")
+    summary = maxrate.run_find_max_rate(
+        profiles=profiles, window=args.window, start=rate, precision=1 + args.precision / 100.0,
+        cpu_quota=args.cpu_quota, kind=args.kind, sources=args.sources or 250, seed=args.seed,
+        python=pythons[0], backend_opts=args.backend_options,
+        progress=lambda msg: print("replay: " + msg, flush=True))
+    for line in maxrate.table_lines(summary):
+        print(line)
+    if args.json:
+        report.write_json(summary, args.json)
     return 0

@@ -14,7 +14,7 @@ import threading
 import time
 
 from f2btune.errors import DependencyError
-from f2btune.replay.measure import measure
+from f2btune.replay.measure import measure, wait_idle
 from f2btune.replay.procstat import read_bytes, thread_cpu
 from f2btune.replay.profiles import have_tuned_action, profile_setup
 from f2btune.replay.sandbox import Sandbox
@@ -125,65 +125,98 @@ def backend_stats(sb, jail):
     return None
 
 
+class Fail2banRun(object):
+    """A sandboxed server of ``profile`` in a fresh namespace, its log (or journal feed) ready.
+
+    ``cap_after_start``: the CPU quota applies once the server is up (start-up is paid once,
+    whatever the budget), else from the first instruction.  Use as a context manager."""
+
+    def __init__(self, profile, kind="synflood", source="file", python=None, cpu_quota=None,
+                 backend_opts=None, progress=None, keep=None, cap_after_start=False):
+        from f2btune.netns import Netns
+        from f2btune.replay.cgroup import CpuQuota
+        say = progress or (lambda msg: None)
+        if keep is None:                   # debugging: keep the sandbox (config, logs, database)
+            keep = bool(os.environ.get("F2BTUNE_REPLAY_KEEP"))
+        tag = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 100000)
+        self.profile, self.source = profile, source
+        self.label = profile if profile in ("stock", "tuned") else os.path.basename(profile)
+        self.pyname = os.path.basename(python) if python else os.path.basename(sys.executable)
+        self.ns = Netns("f2bt-rp-%s" % tag)
+        self.quota = self.sb = self.feed = None
+        self.ns.create()
+        try:
+            if cpu_quota:
+                self.quota = CpuQuota("f2btune-replay-%s" % tag, cpu_quota)
+            self.sb = sb = Sandbox([], python=python, netns=self.ns.name, keep=keep,
+                                   cgroup=None if cap_after_start else self.quota)
+            self.logpath = os.path.join(sb.dir, "flood.journal" if source == "journal" else "flood.log")
+            if source == "journal":
+                self.feed = JournalFeed(self.logpath)
+            else:
+                open(self.logpath, "w").close()
+            self.jail, opts, loglevel, extra, self.maxretry = profile_setup(
+                profile, self.logpath, kind=kind, source=source, backend_opts=backend_opts)
+            if profile == "tuned" and not have_tuned_action(sb.conf):
+                raise DependencyError("action.d/f2btune-ipset.py is missing: the tuned profile needs it")
+            sb.jails, sb.loglevel, sb.extra_files = [(self.jail, opts)], loglevel, extra
+            sb.write_config()
+            say("%s/%s: starting fail2ban-server in netns %s%s" % (
+                self.label, self.pyname, self.ns.name, (" (%s)" % self.quota.describe()) if self.quota else ""))
+            sb.start()
+            sb.wait_jails_started([self.jail])
+            if cap_after_start and self.quota:
+                wait_idle([sb.pid])               # the rest of start-up, uncapped too
+                self.quota.add_pid(sb.pid)
+        except BaseException:
+            self.close()
+            raise
+
+    def target(self):
+        t = ServerTarget(self.sb, self.label)
+        t.readable = self.source != "journal"        # the journal is read through mmap
+        return t
+
+    def close(self):
+        if self.feed is not None:
+            self.feed.close()
+        if self.sb is not None:
+            self.sb.cleanup()
+        if self.quota is not None:
+            self.quota.remove()
+        self.ns.delete()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def run_fail2ban(profile, make_writer, kind="synflood", source="file", python=None, cpu_quota=None,
                  backend_opts=None, settle_s=None, progress=None, keep=None):
     """One fail2ban run; ``make_writer(path, maxretry, journal_stream)`` builds the flood writer.
 
     Returns (row, lag samples)."""
-    from f2btune.netns import Netns
-    from f2btune.replay.cgroup import CpuQuota
     say = progress or (lambda msg: None)
-    if keep is None:                       # debugging: keep the sandbox (config, logs, database)
-        keep = bool(os.environ.get("F2BTUNE_REPLAY_KEEP"))
-    tag = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 100000)
-    label = profile if profile in ("stock", "tuned") else os.path.basename(profile)
-    pyname = os.path.basename(python) if python else os.path.basename(sys.executable)
-    ns = Netns("f2bt-rp-%s" % tag)
-    quota = sb = watcher = feed = None
-    ns.create()
-    try:
-        if cpu_quota:
-            quota = CpuQuota("f2btune-replay-%s" % tag, cpu_quota)
-        sb = Sandbox([], python=python, netns=ns.name, cgroup=quota, keep=keep)
-        logpath = os.path.join(sb.dir, "flood.journal" if source == "journal" else "flood.log")
-        if source == "journal":
-            feed = JournalFeed(logpath)
-        else:
-            open(logpath, "w").close()
-        jail, opts, loglevel, extra, maxretry = profile_setup(profile, logpath, kind=kind, source=source,
-                                                              backend_opts=backend_opts)
-        if profile == "tuned" and not have_tuned_action(sb.conf):
-            raise DependencyError("action.d/f2btune-ipset.py is missing: the tuned profile needs it")
-        sb.jails, sb.loglevel, sb.extra_files = [(jail, opts)], loglevel, extra
-        sb.write_config()
-        say("%s/%s: starting fail2ban-server in netns %s%s" % (label, pyname, ns.name,
-                                                             (" (%s)" % quota.describe()) if quota else ""))
-        sb.start()
-        sb.wait_jails_started([jail])
-        writer = make_writer(logpath, maxretry, feed.stream if feed else None)
-        watcher = Watcher(ns.name, writer)
-        target = ServerTarget(sb, label)
-        target.readable = source != "journal"          # the journal is read through mmap
-        threads0 = thread_cpu(sb.pid)
-        say("%s/%s: writing the flood" % (label, pyname))
-        row, lag = measure(target, writer, settle_s=settle_s)
-        threads1 = thread_cpu(sb.pid)
+    with Fail2banRun(profile, kind=kind, source=source, python=python, cpu_quota=cpu_quota,
+                     backend_opts=backend_opts, progress=progress, keep=keep) as run:
+        sb = run.sb
+        writer = make_writer(run.logpath, run.maxretry, run.feed.stream if run.feed else None)
+        watcher = Watcher(run.ns.name, writer)
+        try:
+            threads0 = thread_cpu(sb.pid)
+            say("%s/%s: writing the flood" % (run.label, run.pyname))
+            row, lag = measure(run.target(), writer, settle_s=settle_s)
+            threads1 = thread_cpu(sb.pid)
+        finally:
+            watcher.close()
         row.update({
-            "profile": label, "python": pyname, "peer": None, "cpu_quota": cpu_quota,
-            "cgroup": quota.describe() if quota else None,
-            "backend_stats": backend_stats(sb, jail) if profile == "tuned" else None,
+            "profile": run.label, "python": run.pyname, "peer": None, "cpu_quota": cpu_quota,
+            "cgroup": run.quota.describe() if run.quota else None,
+            "backend_stats": backend_stats(sb, run.jail) if profile == "tuned" else None,
             # where the window's CPU went, per server thread (children not included)
             "thread_cpu_s": dict((k, round(v - threads0.get(k, 0.0), 4)) for k, v in sorted(threads1.items())
                                  if v - threads0.get(k, 0.0) >= 0.0005),
         })
         return row, lag
-    finally:
-        if watcher is not None:
-            watcher.close()
-        if feed is not None:
-            feed.close()
-        if sb is not None:
-            sb.cleanup()
-        if quota is not None:
-            quota.remove()
-        ns.delete()

@@ -100,6 +100,20 @@ def _wait_caught_up(target, writer, sampler, first, limit):
     return None
 
 
+def _wait_bans(writer, limit, quiet=3.0):
+    """Bans of sources that reached maxretry may still be on their way (a server banning
+    thousands of sources takes a while): wait while they keep coming, within ``limit``."""
+    deadline = time.time() + min(limit, 600.0)
+    last_n, last_t = len(writer.banned), time.time()
+    while time.time() < deadline and any(k not in writer.banned for k in writer.nth_time):
+        time.sleep(0.05)
+        n = len(writer.banned)
+        if n != last_n:
+            last_n, last_t = n, time.time()
+        elif time.time() - last_t > quiet:
+            break
+
+
 def measure(target, writer, settle_s=None, say=None):
     """Run ``writer`` against ``target``; returns (row, lag samples [(t, lag lines or None)])."""
     settled = wait_idle(target.pids())
@@ -114,10 +128,7 @@ def measure(target, writer, settle_s=None, say=None):
     write_s = writer.finished - writer.started
     limit = settle_s if settle_s is not None else max(60.0, 30 * write_s)
     caught_up_at = _wait_caught_up(target, writer, sampler, first, limit)
-    # bans of sources that reached maxretry may still be on their way
-    t_end = time.time() + 5.0
-    while time.time() < t_end and any(k not in writer.banned for k in writer.nth_time):
-        time.sleep(0.05)
+    _wait_bans(writer, limit)
     time.sleep(0.2)
     last = sampler.sample()
     sampler.stop_event.set()
@@ -144,6 +155,7 @@ def measure(target, writer, settle_s=None, say=None):
         "max_lag_lines": int(round(max(lags))) if lags else None,
         "peak_rss_mb": round(peak_rss(pids), 1),
         "cpu_s": round(cpu, 3),
+        "window_s": round(last[0] - first[0], 3),
         "offered_lines": writer.offered,
         "failure_lines": writer.failure_lines,
         "noise_lines": writer.noise_lines,

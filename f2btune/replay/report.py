@@ -37,11 +37,19 @@ def table_lines(summary):
            for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
     for ra in summary.get("ratios", []):
-        out.append("%s/%d: %s/%s: %.1fx less CPU per line than %s (%.1fx less in total)"
-                   % (ra["scenario"], ra["sources"], ra["profile"], ra["python"], ra["cpu_per_line_ratio"],
-                      ra["baseline"], ra["total_cpu_ratio"] or 0))
+        out.append("%s/%d: %s/%s: %s per line than %s (%s in total)"
+                   % (ra["scenario"], ra["sources"], ra["profile"], ra["python"],
+                      _times(ra["cpu_per_line_ratio"], "CPU"), ra["baseline"], _times(ra["total_cpu_ratio"], "")))
     out.extend(notes_lines(summary))
     return out
+
+
+def _times(ratio, what):
+    """'3.1x less CPU' for a ratio baseline/this of 3.1, '2.5x more CPU' for 0.4."""
+    what = (" " + what) if what else ""
+    if not ratio:
+        return "-"
+    return "%.1fx less%s" % (ratio, what) if ratio >= 1 else "%.1fx more%s" % (1.0 / ratio, what)
 
 
 def notes_lines(summary):
