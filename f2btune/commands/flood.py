@@ -63,7 +63,10 @@ def add_arguments(parser):
 
 
 def run(args):
+    from f2btune.errors import UsageError
     from f2btune.flood import write_flood
+    if args.kind != "synflood" and args.fmt != "syslog":
+        raise UsageError("--format %s is only for synflood; %s floods are written as syslog" % (args.fmt, args.kind))
     try:
         summary = write_flood(args.output, args.lines, kind=args.kind, fold=args.fold, sshd_tag=args.sshd_tag,
                               sources=args.sources, rate=args.rate,
