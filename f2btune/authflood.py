@@ -22,7 +22,7 @@ folded ``message repeated`` line counts none because neither stock nor f2btune f
 import random
 import time
 
-from f2btune.flood import DST4, HOSTNAME, FloodLine, check_args, source_picker
+from f2btune.flood import DST4, HOSTNAME, FloodLine, check_args, source_picker, stamp_3164
 
 AUTH_KINDS = ("sshd", "apache-auth", "wordpress")
 SSHD_TAGS = ("sshd-session", "sshd")
@@ -33,11 +33,6 @@ INVALID = frozenset(("admin", "ubuntu", "test", "user", "oracle", "postgres", "g
                      "guest", "support", "deploy", "minecraft"))
 URLS = ("/admin/", "/private/", "/nextcloud/", "/status", "/backup/", "/phpmyadmin/")
 SITE = "example.org"
-
-
-def stamp_syslog(t):
-    lt = time.localtime(t)
-    return "%s %2d %s" % (time.strftime("%b", lt), lt.tm_mday, time.strftime("%H:%M:%S", lt))
 
 
 def stamp_apache(t):
@@ -122,7 +117,7 @@ def _frame(kind, t, pid, msg, src=None, tag=None, level="auth_basic:error", sshd
         return "%s [%s] [pid %d:tid %d]%s %s" % (stamp_apache(t), level, pid, pid + 3, client, msg)
     if tag is None:
         tag = sshd_tag if kind == "sshd" else "wordpress(%s)" % SITE
-    return "%s %s %s[%d]: %s" % (stamp_syslog(t), HOSTNAME, tag, pid, msg)
+    return "%s %s %s[%d]: %s" % (stamp_3164(t), HOSTNAME, tag, pid, msg)
 
 
 _SSHD_NOISE = (

@@ -138,7 +138,7 @@ def _uptime(t, start):
     return "[%5d.%06d] " % (sec, usec)
 
 
-def _stamp_3164(t):
+def stamp_3164(t):
     lt = time.localtime(t)
     return "%s %2d %s" % (time.strftime("%b", lt), lt.tm_mday, time.strftime("%H:%M:%S", lt))
 
@@ -213,13 +213,13 @@ def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", i
         if ulogd:
             # ulogd prints the NFLOG prefix followed by one space
             pre = nf_prefix.rstrip(" ") + " " if nf_prefix and nf_prefix.strip() else ""
-            text = "%s %s %s%s" % (_stamp_3164(t), HOSTNAME, pre, body.rstrip("\n"))
+            text = "%s %s %s%s" % (stamp_3164(t), HOSTNAME, pre, body.rstrip("\n"))
         else:
             message = body if nf_prefix is None else nf_prefix + body
             if fmt == "journal-export":
                 text = _journal_record(t, start, message, i + 1)
             else:
-                stamp = _stamp_3164(t) if fmt == "syslog" else _stamp_3339(t)
+                stamp = stamp_3164(t) if fmt == "syslog" else _stamp_3339(t)
                 text = "%s %s kernel: %s%s" % (stamp, HOSTNAME, _uptime(t, start), message)
         yield FloodLine(t, src, text, 0 if src is None else 1)
 

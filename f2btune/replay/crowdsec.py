@@ -24,7 +24,6 @@ import threading
 import time
 
 from f2btune.errors import DependencyError
-from f2btune.replay.measure import measure
 
 HUB = "/usr/share/crowdsec/hub"
 PATTERNS = "/etc/crowdsec/patterns"
@@ -113,6 +112,8 @@ def write_config(work, logpath):
 
 
 class CrowdsecTarget(object):
+    language = "Go"
+
     def __init__(self, work, config, writer):
         self.label, self.writer, self.work = "crowdsec", writer, work
         self.db = os.path.join(work, "data", "crowdsec.db")
@@ -171,6 +172,9 @@ class CrowdsecTarget(object):
     def pids(self):
         return [self.proc.pid]
 
+    def stats(self):
+        return {"decisions": self.decisions}
+
     def read_bytes(self):
         return None                     # rchar also counts its own local API traffic
 
@@ -183,23 +187,3 @@ class CrowdsecTarget(object):
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
-
-
-def run_crowdsec(make_writer, kind, settings, workdir, settle_s=None, progress=None):
-    """One crowdsec run on a log file in ``workdir``; returns (row, lag samples)."""
-    from f2btune.replay.peers import PEER_LIMITS
-    say = progress or (lambda msg: None)
-    logpath = os.path.join(workdir, "flood.log")
-    open(logpath, "w").close()
-    writer = make_writer(logpath, int(settings["maxretry"]), None)
-    config = write_config(workdir, logpath)
-    say("crowdsec: starting the agent and local API (offline, private config)")
-    target = CrowdsecTarget(workdir, config, writer)
-    try:
-        row, lag = measure(target, writer, settle_s=settle_s)
-    finally:
-        target.close()
-    row.update({"profile": "crowdsec", "python": "Go", "peer": "crowdsec", "cpu_quota": None,
-                "cgroup": None, "backend_stats": {"decisions": target.decisions}, "thread_cpu_s": None,
-                "peer_note": PEER_LIMITS["crowdsec"]})
-    return row, lag

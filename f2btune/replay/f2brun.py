@@ -22,6 +22,19 @@ from f2btune.replay.sandbox import Sandbox
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
 
 
+def end_by_stdin(proc, timeout):
+    """Close the stdin of ``proc`` (its signal to end) and reap it; kill it after ``timeout``."""
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 class Watcher(object):
     """The ban watcher process inside the namespace; fills writer.banned."""
 
@@ -50,15 +63,7 @@ class Watcher(object):
                     banned[addr] = float(parts[0])
 
     def close(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        end_by_stdin(self.proc, 5)
 
 
 class JournalFeed(object):
@@ -87,15 +92,7 @@ class JournalFeed(object):
         return self.proc.stdin
 
     def close(self):
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        end_by_stdin(self.proc, 10)
 
 
 class ServerTarget(object):

@@ -20,8 +20,8 @@ from f2btune.replay.measure import measure, total_read
 
 SSHGUARD_LIBEXEC = "/usr/libexec/sshguard"
 PEERS = ("sshguard", "crowdsec")
-# what a peer's stock rules read; other kinds are still replayed (and show 0 bans)
-PEER_KINDS = {"sshguard": ("sshd",), "crowdsec": ("sshd", "apache-auth", "wordpress", "synflood")}
+# floods a peer reads without a caveat; the others are still replayed, with the note below
+PEER_KINDS = {"sshguard": ("sshd",), "crowdsec": ()}
 PEER_LIMITS = {
     "sshguard": "sshguard has no grammar for kernel LOG lines, Apache error logs or the WP fail2ban "
                 "plugin's lines: it only bans in the sshd flood",
@@ -43,6 +43,8 @@ def _duration(text):
 
 
 class SshguardTarget(object):
+    language = "C"
+
     def __init__(self, logpath, settings, writer):
         exe = os.path.join(SSHGUARD_LIBEXEC, "sshg-blocker")
         if not os.path.exists(exe):
@@ -93,6 +95,9 @@ class SshguardTarget(object):
     def pids(self):
         return [p.pid for p in self.procs]
 
+    def stats(self):
+        return {"blocks": self.blocks}
+
     def read_bytes(self):
         return total_read(self.pids()[:1])
 
@@ -111,20 +116,23 @@ class SshguardTarget(object):
 def run_peer(peer, make_writer, kind, settings, workdir, settle_s=None, progress=None):
     """One peer run on a log file in ``workdir``; returns (row, lag samples)."""
     say = progress or (lambda msg: None)
-    if peer == "crowdsec":
-        from f2btune.replay.crowdsec import run_crowdsec
-        return run_crowdsec(make_writer, kind, settings, workdir, settle_s=settle_s, progress=progress)
     logpath = os.path.join(workdir, "flood.log")
     open(logpath, "w").close()
     writer = make_writer(logpath, int(settings["maxretry"]), None)
-    say("sshguard: starting sshg-logtail | sshg-parser | sshg-blocker (null firewall)")
-    target = SshguardTarget(logpath, settings, writer)
+    if peer == "crowdsec":
+        from f2btune.replay.crowdsec import CrowdsecTarget, write_config
+        config = write_config(workdir, logpath)
+        say("crowdsec: starting the agent and local API (offline, private config)")
+        target = CrowdsecTarget(workdir, config, writer)
+    else:
+        say("sshguard: starting sshg-logtail | sshg-parser | sshg-blocker (null firewall)")
+        target = SshguardTarget(logpath, settings, writer)
     try:
         row, lag = measure(target, writer, settle_s=settle_s)
     finally:
         target.close()
-    row.update({"profile": "sshguard", "python": "C", "peer": "sshguard", "cpu_quota": None,
-                "cgroup": None, "backend_stats": {"blocks": target.blocks}, "thread_cpu_s": None})
-    if kind not in PEER_KINDS["sshguard"]:
-        row["peer_note"] = PEER_LIMITS["sshguard"]
+    row.update({"profile": peer, "python": target.language, "peer": peer, "cpu_quota": None,
+                "cgroup": None, "backend_stats": target.stats(), "thread_cpu_s": None})
+    if kind not in PEER_KINDS[peer]:
+        row["peer_note"] = PEER_LIMITS[peer]
     return row, lag

@@ -23,10 +23,8 @@ import tempfile
 from f2btune.errors import DependencyError, UsageError
 from f2btune.flood import KINDS, iter_kind
 from f2btune.replay.f2brun import run_fail2ban
-from f2btune.replay.measure import percentile  # noqa: F401  (re-exported)
 from f2btune.replay.peers import PEERS, run_peer
 from f2btune.replay.profiles import settings
-from f2btune.replay.sandbox import jail_text  # noqa: F401  (re-exported)
 from f2btune.replay.writer import FloodWriter
 from f2btune.seed import LOG_PREFIX
 

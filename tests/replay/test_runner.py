@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from f2btune.replay import report, runner
+from f2btune.replay import measure, report, runner
 from f2btune.errors import UsageError
 
 KEYS = ("profile", "python", "kind", "scenario", "peer", "sources", "lines", "cpu_s_per_10k_lines", "lines_per_cpu_s", "ban_latency_ms_p50",
@@ -95,6 +95,6 @@ def test_bad_arguments():
 
 
 def test_percentile():
-    assert runner.percentile([], 50) is None
-    assert runner.percentile([1, 2, 3, 4], 50) == 2
-    assert runner.percentile(list(range(1, 101)), 99) == 99
+    assert measure.percentile([], 50) is None
+    assert measure.percentile([1, 2, 3, 4], 50) == 2
+    assert measure.percentile(list(range(1, 101)), 99) == 99
