@@ -41,28 +41,31 @@ systemd, tuned with f2btune-journal (synflood and sshd floods).  journal-remote'
 is not counted (journald's would not be either); lag is not visible (mmap reads).
 
 Method:
-  - closed loop: lines of a source stop once it is banned (its address is seen in an ipset
-    of the namespace), as the DROP rule would stop its packets; lines get the wall-clock
-    syslog stamp when written, one write() per line;
+  - lines get the wall-clock stamp when written, one write() per line; a ban is the
+    address seen in an ipset of the namespace (polled every 5 ms over netlink), sshguard's
+    block command or crowdsec's decision;
   - CPU window: start-up (config load, imports, the actions' start) is paid once
     whatever the load, so it is left out for every profile alike: the flood starts once
-    the server has gone quiet (< 2 % of a CPU over 0.3 s; the tuned backend runs
-    fail2ban's first garbage collection at jail start, stock at its 100th failure, inside
-    the window: tens of ms against stock's seconds); the window ends when the server has read everything written and every source
-    at maxretry is banned (+0.2 s);
+    the reader has gone quiet (< 2 % of a CPU over 0.3 s); the window ends when it has
+    read everything written and every source at maxretry is banned (or bans stopped
+    coming for 3 s), +0.2 s;
   - server CPU = scheduler run time of all its threads (/proc/PID/task/*/schedstat) plus
     reaped forked actions; read bytes (/proc/PID/io rchar) every 50 ms; lag = bytes
     written - bytes read by the server, in lines;
   - lines = every line written to the log (attack and unrelated lines: the server has to
     read them all); CPU s per 10 000 lines = server CPU over the window / lines * 10 000
     (estimated from the bytes read if the server did not catch up within the limit);
-  - ban latency = ban visible in the namespace's ipset (polled every 5 ms over netlink)
-    - the writer writing that source's maxretry-th line;
+  - ban latency = the ban visible - the writer writing that source's maxretry-th failure;
   - closed loop: a profile that bans sooner writes fewer lines, and its per-line figure
     carries the fixed cost of its bans (fail2ban's ban path, observer, database) over
     them; the "in total" ratio compares CPU for the same offered flood. The JSON rows
     hold thread_cpu_s: the window's CPU per server thread.
-  Five engineers may share this machine: compare profiles within one run (ratios).
+  The machine may be shared: compare profiles within one run (ratios).
+
+--find-max-rate: for each profile, the highest rate it sustains for --window seconds
+(default 60) under --cpu-quota without growing lag (open loop, a fresh server per probe,
+started uncapped; sustained = the writer kept the rate and the lag at the end of the window
+stayed under 0.5 s of lines), by doubling from --rate (default 50), then bisection.
 
 Needs root, ip, ipset, iptables. --cpu-quota uses cgroup v2 cpu.max where the cpu
 controller is available, else the v1 CFS quota.
