@@ -16,7 +16,8 @@ import time
 from f2btune.errors import DependencyError
 from f2btune.replay.measure import measure, wait_idle
 from f2btune.replay.procstat import read_bytes, thread_cpu
-from f2btune.replay.profiles import have_tuned_action, profile_setup
+from f2btune.replay.due import seconds
+from f2btune.replay.profiles import have_tuned_action, profile_setup, settings
 from f2btune.replay.sandbox import Sandbox
 
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
@@ -154,6 +155,7 @@ class Fail2banRun(object):
                 open(self.logpath, "w").close()
             self.jail, opts, loglevel, extra, self.maxretry = profile_setup(
                 profile, self.logpath, kind=kind, source=source, backend_opts=backend_opts)
+            self.findtime = seconds(dict(opts).get("findtime", settings(kind)["findtime"]))
             if profile == "tuned" and not have_tuned_action(sb.conf):
                 raise DependencyError("action.d/f2btune-ipset.py is missing: the tuned profile needs it")
             sb.jails, sb.loglevel, sb.extra_files = [(self.jail, opts)], loglevel, extra
@@ -199,7 +201,8 @@ def run_fail2ban(profile, make_writer, kind="synflood", source="file", python=No
     with Fail2banRun(profile, kind=kind, source=source, python=python, cpu_quota=cpu_quota,
                      backend_opts=backend_opts, progress=progress, keep=keep) as run:
         sb = run.sb
-        writer = make_writer(run.logpath, run.maxretry, run.feed.stream if run.feed else None)
+        writer = make_writer(run.logpath, run.maxretry, run.feed.stream if run.feed else None,
+                             findtime=run.findtime)
         watcher = Watcher(run.ns.name, writer)
         try:
             threads0 = thread_cpu(sb.pid)
@@ -210,6 +213,9 @@ def run_fail2ban(profile, make_writer, kind="synflood", source="file", python=No
             watcher.close()
         row.update({
             "profile": run.label, "python": run.pyname, "peer": None, "cpu_quota": cpu_quota,
+            # the share of the CPU budget the quota gives, over the window
+            "cpu_budget_share": round(row["cpu_s"] / (cpu_quota / 100.0 * row["window_s"]), 3)
+            if cpu_quota and row["window_s"] else None,
             "cgroup": run.quota.describe() if run.quota else None,
             "backend_stats": backend_stats(sb, run.jail) if profile == "tuned" else None,
             # where the window's CPU went, per server thread (children not included)

@@ -34,7 +34,7 @@ def probe(profile, rate, window, kind="synflood", sources=250, cpu_quota=None, s
         records = iter_kind(kind, n, sources=sources, rate=40.0, seed=seed,
                             **({"prefix": LOG_PREFIX} if kind == "synflood" else {}))
         writer = FloodWriter(run.logpath, records, run.maxretry, rate=rate, fmt=stamp_format(kind, "syslog"),
-                             open_loop=True, duration=window)
+                             open_loop=True, duration=window, findtime=run.findtime)
         watcher = Watcher(run.ns.name, writer)
         try:
             row, lag = measure(run.target(), writer, settle_s=2.0)

@@ -16,6 +16,7 @@ import threading
 import time
 
 from f2btune.errors import DependencyError
+from f2btune.replay.due import seconds
 from f2btune.replay.measure import measure, total_read
 
 SSHGUARD_LIBEXEC = "/usr/libexec/sshguard"
@@ -33,15 +34,6 @@ PEER_LIMITS = {
 }
 
 
-def _duration(text):
-    """fail2ban-style time (30, 10m, 1h) in seconds."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    text = str(text).strip()
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(float(text))
-
-
 class SshguardTarget(object):
     language = "C"
 
@@ -56,8 +48,8 @@ class SshguardTarget(object):
         parser = subprocess.Popen([os.path.join(SSHGUARD_LIBEXEC, "sshg-parser")], stdin=tail.stdout,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         blocker = subprocess.Popen([exe, "-a", str(10 * int(settings["maxretry"])),
-                                    "-s", str(_duration(settings["findtime"])),
-                                    "-p", str(_duration(settings["bantime"]))],
+                                    "-s", "%d" % seconds(settings["findtime"]),
+                                    "-p", "%d" % seconds(settings["bantime"])],
                                    stdin=parser.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         tail.stdout.close()
         parser.stdout.close()
@@ -118,7 +110,7 @@ def run_peer(peer, make_writer, kind, settings, workdir, settle_s=None, progress
     say = progress or (lambda msg: None)
     logpath = os.path.join(workdir, "flood.log")
     open(logpath, "w").close()
-    writer = make_writer(logpath, int(settings["maxretry"]), None)
+    writer = make_writer(logpath, int(settings["maxretry"]), None, findtime=seconds(settings["findtime"]))
     if peer == "crowdsec":
         from f2btune.replay.crowdsec import CrowdsecTarget, write_config
         config = write_config(workdir, logpath)

@@ -59,7 +59,11 @@ def notes_lines(summary):
         if not r.get("caught_up"):
             notes.append("did NOT catch up before the time limit")
         if r.get("unbanned_at_end"):
-            notes.append("%d source(s) at maxretry not banned" % r["unbanned_at_end"])
+            notes.append("%d of %d source(s) due a ban (maxretry within findtime) not banned"
+                         % (r["unbanned_at_end"], r["sources_at_maxretry"]))
+        if r.get("cpu_budget_share") is not None:
+            notes.append("used %.0f%% of its CPU budget (%g%% of one CPU)"
+                         % (100 * r["cpu_budget_share"], r["cpu_quota"]))
         if r.get("peer_note") and r["peer_note"] not in said:
             said.add(r["peer_note"])
             notes.append(r["peer_note"])

@@ -22,6 +22,7 @@ import tempfile
 
 from f2btune.errors import DependencyError, UsageError
 from f2btune.flood import KINDS, iter_kind
+from f2btune.replay.due import seconds
 from f2btune.replay.f2brun import run_fail2ban
 from f2btune.replay.peers import PEERS, run_peer
 from f2btune.replay.profiles import settings
@@ -39,12 +40,15 @@ def stamp_format(kind, fmt):
 
 def writer_factory(kind, scenario, lines, sources, rate, seed, fmt, fold=False, duration=None,
                    sshd_tag="sshd-session"):
-    """A function (path, maxretry, journal stream) -> a fresh FloodWriter of the same flood."""
-    def make(path, maxretry, journal):
+    """A function (path, maxretry, journal stream, findtime s) -> a fresh FloodWriter of the same flood."""
+    default_findtime = seconds(settings(kind)["findtime"])
+
+    def make(path, maxretry, journal, findtime=None):
         records = iter_kind(kind, lines, sources=sources, rate=40.0, seed=seed, fold=fold, sshd_tag=sshd_tag,
                             **({"prefix": LOG_PREFIX, "fmt": fmt} if kind == "synflood" else {}))
         return FloodWriter(path, records, maxretry, rate=rate, fmt=stamp_format(kind, fmt),
-                           open_loop=scenario == "open", journal=journal, duration=duration)
+                           open_loop=scenario == "open", journal=journal, duration=duration,
+                           findtime=default_findtime if findtime is None else findtime)
     return make
 
 

@@ -5,7 +5,8 @@ moment it is written (as rsyslog or Apache would) and is written with one ``writ
 Closed loop (``open_loop=False``): a line whose source is already banned (seen by the ban
 watcher) is not written, as the DROP rule would have stopped the packet.  Open loop: banned
 sources keep writing (spoofed or NATed sources), every line is written and must be read.
-The time of each source's maxretry-th failure is kept for the ban latency.
+A source is due a ban by fail2ban's own rule (:mod:`.due`: maxretry failures within
+findtime); the time of the failure that made it due is kept for the ban latency.
 
 With ``journal`` set, each line becomes a journal export record stamped now (the line's
 MESSAGE, the identifier and transport of the daemon that wrote it) written to that stream,
@@ -71,8 +72,12 @@ class FloodWriter(object):
     """Write ``records`` (FloodLine) to ``path`` at ``rate`` lines/s (None: as fast as possible)."""
 
     def __init__(self, path, records, maxretry, rate=None, fmt="syslog", open_loop=False, journal=None,
-                 duration=None):
+                 duration=None, findtime=None):
+        from f2btune.replay.due import DueRule
         self.path = path
+        # no findtime: every maxretry-th failure counts, however far apart
+        self.due = DueRule(maxretry, findtime if findtime is not None else float("inf"),
+                           whole_seconds=fmt == "syslog" and journal is None)
         self.open_loop = open_loop
         self.journal = journal        # a binary stream taking export records, or None
         self.duration = duration      # stop after this many seconds (None: when records run out)
@@ -81,8 +86,7 @@ class FloodWriter(object):
         self.rate = rate
         self.fmt = fmt
         self.banned = {}              # address -> epoch the ban became visible (watcher thread)
-        self.nth_time = {}            # address -> epoch its maxretry-th line was written
-        self.counts = {}
+        self.nth_time = {}            # address -> epoch of the failure that made its ban due
         self.offered = self.written = self.bytes = 0
         self.failure_lines = self.noise_lines = self.dropped = 0
         self.started = self.finished = None
@@ -103,7 +107,7 @@ class FloodWriter(object):
             jfd = self.journal.fileno()
         else:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        banned, counts, nth, maxretry = self.banned, self.counts, self.nth_time, self.maxretry
+        banned, nth, due = self.banned, self.nth_time, self.due.add
         now = time.time
         interval = 1.0 / self.rate if self.rate else 0.0
         self.started = t0 = now()
@@ -136,11 +140,8 @@ class FloodWriter(object):
                 self.bytes += len(data)
                 if key is not None:
                     self.failure_lines += 1
-                    if rec.fails:
-                        c = counts.get(key, 0) + rec.fails
-                        counts[key] = c
-                        if c >= maxretry and key not in nth:
-                            nth[key] = t
+                    if rec.fails and due(key, t, rec.fails) and key not in nth:
+                        nth[key] = t
                 else:
                     self.noise_lines += 1
         finally:
@@ -150,7 +151,7 @@ class FloodWriter(object):
             self.done.set()
 
     def latencies_ms(self):
-        """Ban latencies (ms) of sources that reached maxretry and got banned; and the unbanned count."""
+        """Ban latencies (ms) of sources due a ban that got banned; and the count of those not banned."""
         lat, missing = [], 0
         for key, t in self.nth_time.items():
             b = self.banned.get(key)
