@@ -10,8 +10,12 @@ deleted afterwards: nothing on the host changes), append a flood to its log and 
 Floods (--kind, see f2btune flood --help): synflood (kernel LOG lines, default), sshd
 (OpenSSH 9.x), apache-auth, wordpress.  Scenarios: closed (a banned source stops writing, as
 DROP stops its packets) and open (banned sources keep writing, as spoofed or NATed sources
-do: every line must be read).  By default both run: closed with 250 sources, open with
-100 000 (--scenario picks one, --sources sets the count).
+do: every line must be read).  By default both run at max rate: closed with 250 sources,
+open with 100 000 (--scenario picks one, --sources sets the count), then closed-loop rows
+at 5, 40 and 400 lines/s for 60 s each (--low-rates, --low-rate-seconds) and each
+profile's CPU over a minute without traffic (--idle-seconds).  A source is due a ban by
+fail2ban's FailManager rule (maxretry failures within findtime), and its ban latency runs
+from the failure that made it due; with --cpu-quota each row notes its share of the budget.
 
 Profiles (both run by default, the table shows their ratio):
   stock   fail2ban 1.0.2 as shipped: backend = pyinotify (systemd for --source journal),
@@ -100,6 +104,14 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=1, help="flood seed (default 1)")
     parser.add_argument("--backend-options", metavar="OPTS",
                         help='options for the tuned backend, e.g. maxdelay=50ms')
+    parser.add_argument("--low-rates", metavar="R,R,...|none",
+                        help="also closed-loop rows at these rates (lines/s), --low-rate-seconds each "
+                             "(default without --scenario and --rate: 5,40,400)")
+    parser.add_argument("--low-rate-seconds", type=float, default=60.0, metavar="SECONDS",
+                        help="how long each low-rate row writes (default 60)")
+    parser.add_argument("--idle-seconds", type=float, metavar="SECONDS",
+                        help="measure each profile's CPU this long without traffic "
+                             "(default without --scenario and --rate: 60; 0: skip)")
     parser.add_argument("--find-max-rate", action="store_true",
                         help="search the highest rate each profile sustains without growing lag "
                              "(open loop; --rate is the first probe, default 50)")
@@ -122,13 +134,21 @@ def run(args):
             raise UsageError("--rate must be a number of lines per second or 'max'")
     if args.find_max_rate:
         return _find_max_rate(args, rate)
+    full = not args.scenario and rate is None
+    low = args.low_rates if args.low_rates is not None else ("5,40,400" if full else "none")
+    try:
+        low_rates = () if low.strip().lower() == "none" else tuple(float(x) for x in low.split(",") if x.strip())
+    except ValueError:
+        raise UsageError("--low-rates must be rates in lines/s separated by commas, or none")
+    idle_s = args.idle_seconds if args.idle_seconds is not None else (60.0 if full else 0.0)
     summary = runner.run_replay(
         profiles=tuple(args.profile or ("stock", "tuned")),
         pythons=tuple(args.python or (None,)),
         lines=args.lines, sources=args.sources, rate=rate, cpu_quota=args.cpu_quota,
         seed=args.seed, fmt=args.format, backend_opts=args.backend_options, kind=args.kind,
         scenarios=(args.scenario,) if args.scenario else None, peers=tuple(args.peer or ()),
-        source=args.source, fold=args.fold, sshd_tag=args.sshd_tag,
+        source=args.source, fold=args.fold, sshd_tag=args.sshd_tag, low_rates=low_rates,
+        low_rate_s=args.low_rate_seconds, idle_s=idle_s,
         progress=lambda msg: print("replay: " + msg, flush=True))
     for line in report.table_lines(summary):
         print(line)

@@ -14,7 +14,7 @@ import threading
 import time
 
 from f2btune.errors import DependencyError
-from f2btune.replay.measure import measure, wait_idle
+from f2btune.replay.measure import measure, total_cpu, wait_idle
 from f2btune.replay.procstat import read_bytes, thread_cpu
 from f2btune.replay.due import seconds
 from f2btune.replay.profiles import have_tuned_action, profile_setup, settings
@@ -223,3 +223,22 @@ def run_fail2ban(profile, make_writer, kind="synflood", source="file", python=No
                                  if v - threads0.get(k, 0.0) >= 0.0005),
         })
         return row, lag
+
+
+def measure_idle(profile, seconds_, kind="synflood", source="file", python=None, cpu_quota=None,
+                 backend_opts=None, progress=None):
+    """The server's CPU over ``seconds_`` without log traffic, once start-up is over."""
+    say = progress or (lambda msg: None)
+    with Fail2banRun(profile, kind=kind, source=source, python=python, cpu_quota=cpu_quota,
+                     backend_opts=backend_opts, progress=progress) as run:
+        pid = run.sb.pid
+        settled = wait_idle([pid])
+        say("%s/%s: %g s without traffic" % (run.label, run.pyname, seconds_))
+        t0, cpu0, threads0 = time.time(), total_cpu([pid]), thread_cpu(pid)
+        time.sleep(seconds_)                  # the measurement itself: nothing is written
+        elapsed, cpu, threads1 = time.time() - t0, total_cpu([pid]) - cpu0, thread_cpu(pid)
+    return {"profile": run.label, "python": run.pyname, "seconds": round(elapsed, 2),
+            "settled_s": None if settled is None else round(settled, 2), "cpu_s": round(cpu, 4),
+            "cpu_ms_per_min": round(cpu / elapsed * 60000, 1),
+            "thread_cpu_ms_per_min": dict((k, round((v - threads0.get(k, 0.0)) / elapsed * 60000, 2))
+                                          for k, v in sorted(threads1.items()) if v - threads0.get(k, 0.0) > 0)}

@@ -4,6 +4,7 @@ import json
 COLUMNS = (
     ("scenario", "scenario", "%s"),
     ("sources", "sources", "%d"),
+    ("rate", "rate", "%g"),
     ("profile", "profile", "%s"),
     ("python", "python", "%s"),
     ("lines", "lines", "%d"),
@@ -30,18 +31,25 @@ def _cell(fmt, v):
 def table_lines(summary):
     rows = [[h for _, h, _ in COLUMNS]]
     for r in summary["results"]:
-        rows.append([_cell(f, r.get(k)) for k, _, f in COLUMNS])
+        rows.append([_cell(f, r.get(k)) if k != "rate" or r.get(k) else "max" for k, _, f in COLUMNS])
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    left = (0, 2, 3)
+    left = (0, 3, 4)
     out = ["  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
            for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
     for ra in summary.get("ratios", []):
-        out.append("%s/%d: %s/%s: %s per line than %s (%s in total)"
-                   % (ra["scenario"], ra["sources"], ra["profile"], ra["python"],
+        out.append("%s/%d@%s: %s/%s: %s per line than %s (%s in total)"
+                   % (ra["scenario"], ra["sources"], _rate(ra.get("rate")), ra["profile"], ra["python"],
                       _times(ra["cpu_per_line_ratio"], "CPU"), ra["baseline"], _times(ra["total_cpu_ratio"], "")))
     out.extend(notes_lines(summary))
+    for i in summary.get("idle", []):
+        out.append("idle %s/%s: %.1f ms of CPU per minute without traffic (%.0f s measured)"
+                   % (i["profile"], i["python"], i["cpu_ms_per_min"], i["seconds"]))
     return out
+
+
+def _rate(rate):
+    return "max" if rate in (None, "max") else "%g/s" % rate
 
 
 def _times(ratio, what):
@@ -68,13 +76,15 @@ def notes_lines(summary):
             said.add(r["peer_note"])
             notes.append(r["peer_note"])
         if notes:
-            out.append("%s %s/%s: %s" % (r["scenario"], r["profile"], r["python"], "; ".join(notes)))
+            out.append("%s@%s %s/%s: %s" % (r["scenario"], _rate(r.get("rate")), r["profile"], r["python"],
+                                             "; ".join(notes)))
     loops = {"closed": "closed loop: banned sources stop", "open": "open loop: banned sources keep writing"}
-    out.append("flood: %s, %s lines offered per run, rate %s%s, read from a %s; %s"
+    out.append("flood: %s, %s lines offered per max-rate run (low rates: for their seconds), rate %s%s, "
+               "read from a %s; %s"
                % (summary["kind"], summary["lines"], summary["rate"],
                   (", CPU quota %s%%" % summary["cpu_quota"]) if summary.get("cpu_quota") else "",
                   "journal file (lag not visible: mmap reads)" if summary["source"] == "journal" else "log file",
-                  "; ".join(loops[s["scenario"]] for s in summary["scenarios"])))
+                  "; ".join(sorted(set(loops[s["scenario"]] for s in summary["scenarios"])))))
     return out
 
 

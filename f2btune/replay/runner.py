@@ -23,7 +23,7 @@ import tempfile
 from f2btune.errors import DependencyError, UsageError
 from f2btune.flood import KINDS, iter_kind
 from f2btune.replay.due import seconds
-from f2btune.replay.f2brun import run_fail2ban
+from f2btune.replay.f2brun import measure_idle, run_fail2ban
 from f2btune.replay.peers import PEERS, run_peer
 from f2btune.replay.profiles import settings
 from f2btune.replay.writer import FloodWriter
@@ -90,8 +90,8 @@ def ratios(results):
     out = []
     groups = {}
     for r in results:
-        groups.setdefault((r["scenario"], r["sources"]), []).append(r)
-    for (scenario, sources), rows in sorted(groups.items()):
+        groups.setdefault((r["scenario"], r["sources"], r.get("rate") or 0), []).append(r)
+    for (scenario, sources, rate), rows in sorted(groups.items()):
         for py in sorted(set(r["python"] for r in rows if not r["peer"])):
             base = [r for r in rows if r["python"] == py and r["profile"] == "stock"]
             if not base or not base[0]["cpu_s_per_10k_lines"]:
@@ -100,56 +100,80 @@ def ratios(results):
                 if r is base[0] or (r["python"] != py and not r["peer"]) or not r["cpu_s_per_10k_lines"]:
                     continue
                 out.append({"python": r["python"], "profile": r["profile"], "baseline": "stock/%s" % py,
-                            "scenario": scenario, "sources": sources,
+                            "scenario": scenario, "sources": sources, "rate": rate or "max",
                             "cpu_per_line_ratio": round(base[0]["cpu_s_per_10k_lines"] / r["cpu_s_per_10k_lines"], 2),
                             "total_cpu_ratio": round(base[0]["cpu_s"] / r["cpu_s"], 2) if r["cpu_s"] else None})
     return out
 
 
+def make_plan(scenarios, sources, rate, lines, low_rates, low_rate_s):
+    """[(scenario, sources, rate or None, lines, duration or None)]: the scenarios at ``rate``,
+    then a closed loop at each of ``low_rates`` for ``low_rate_s`` seconds."""
+    names = scenarios or [s for s, _ in DEFAULT_SCENARIOS]
+    count = dict(DEFAULT_SCENARIOS)
+    plan = [(s, sources or count[s], rate, lines, None) for s in names if s in count] + \
+        [(s, sources or 250, rate, lines, None) for s in names if s not in count]
+    for r in low_rates:
+        plan.append(("closed", sources or 250, float(r), int(r * low_rate_s * 1.5) + 100, low_rate_s))
+    return plan
+
+
 def run_replay(profiles=("stock", "tuned"), pythons=(None,), lines=100000, sources=None, rate=None,
                cpu_quota=None, seed=1, fmt="syslog", backend_opts=None, progress=None, settle_s=None,
-               kind="synflood", scenarios=None, peers=(), source="file", fold=False, sshd_tag="sshd-session"):
+               kind="synflood", scenarios=None, peers=(), source="file", fold=False, sshd_tag="sshd-session",
+               low_rates=(), low_rate_s=60.0, idle_s=0.0):
     """All runs; returns the summary dict that ``--json`` writes.
 
     ``scenarios`` None: closed loop with 250 sources and open loop with 100 000 (``sources``,
-    when given, replaces both counts)."""
-    plan = [(s, sources or (250 if s == "closed" else 100000)) for s in scenarios] if scenarios else \
-        [(s, sources or n) for s, n in DEFAULT_SCENARIOS]
-    check_arguments(profiles, lines, sources, rate, kind, source, peers, [s for s, _ in plan], fmt)
+    when given, replaces both counts).  ``low_rates``: closed-loop rows at these rates for
+    ``low_rate_s`` seconds each.  ``idle_s``: each profile's CPU over that long without traffic."""
+    plan = make_plan(scenarios, sources, rate, lines, low_rates, low_rate_s)
+    check_arguments(profiles, lines, sources, rate, kind, source, peers, [p[0] for p in plan], fmt)
+    for r in low_rates:
+        if r <= 0:
+            raise UsageError("--low-rates must be positive rates")
+    if low_rates and low_rate_s < 1 or idle_s < 0:
+        raise UsageError("--low-rate-seconds must be at least 1 and --idle-seconds not negative")
     check_environment()
-    results, lags = [], {}
+    results, lags, idle = [], {}, []
     st = settings(kind)
-    for scenario, nsrc in plan:
-        make = writer_factory(kind, scenario, lines, nsrc, rate, seed, fmt, fold, sshd_tag=sshd_tag)
+    for scenario, nsrc, r, n, duration in plan:
+        make = writer_factory(kind, scenario, n, nsrc, r, seed, fmt, fold, sshd_tag=sshd_tag, duration=duration)
         for py in pythons:
             for prof in profiles:
                 row, lag = run_fail2ban(prof, make, kind=kind, source=source, python=py, cpu_quota=cpu_quota,
                                         backend_opts=backend_opts, settle_s=settle_s, progress=progress)
-                _add(results, lags, row, lag, kind, scenario, nsrc, source)
+                _add(results, lags, row, lag, kind, scenario, nsrc, source, r)
         for peer in peers:
             work = tempfile.mkdtemp(prefix="f2btune-replay-%s-" % peer)
             try:
                 row, lag = run_peer(peer, make, kind, st, work, settle_s=settle_s, progress=progress)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-            _add(results, lags, row, lag, kind, scenario, nsrc, source)
+            _add(results, lags, row, lag, kind, scenario, nsrc, source, r)
+    if idle_s:
+        for py in pythons:
+            for prof in profiles:
+                idle.append(measure_idle(prof, idle_s, kind=kind, source=source, python=py,
+                                         cpu_quota=cpu_quota, backend_opts=backend_opts, progress=progress))
     return {
         "command": "replay",
         "kind": kind,
         "source": source,
         "lines": lines,
-        "scenarios": [{"scenario": s, "sources": n} for s, n in plan],
+        "scenarios": [{"scenario": p[0], "sources": p[1], "rate": p[2] or "max", "seconds": p[4]} for p in plan],
         "rate": rate or "max",
         "format": fmt,
         "cpu_quota": cpu_quota,
         "python": os.path.basename(sys.executable),
         "results": results,
         "ratios": ratios(results),
+        "idle": idle,
         "lag": dict((k, [[round(t, 3), None if l is None else round(l, 1)] for t, l in v]) for k, v in lags.items()),
     }
 
 
-def _add(results, lags, row, lag, kind, scenario, nsrc, source):
-    row.update({"kind": kind, "scenario": scenario, "sources": nsrc, "source": source})
+def _add(results, lags, row, lag, kind, scenario, nsrc, source, rate):
+    row.update({"kind": kind, "scenario": scenario, "sources": nsrc, "source": source, "rate": rate})
     results.append(row)
-    lags["%s/%s %s/%d" % (row["profile"], row["python"], scenario, nsrc)] = lag
+    lags["%s/%s %s/%d@%s" % (row["profile"], row["python"], scenario, nsrc, rate or "max")] = lag

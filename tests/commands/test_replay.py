@@ -68,3 +68,23 @@ def test_replay_usage_errors():
                  ("--kind", "sshd", "--format", "rfc3339"), ("--sshd-tag", "dropbear")):
         r = run_cli("replay", *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_replay_low_rate_rows_idle_and_budget(as_root, tmp_path):
+    """A low-rate row beside max rate, idle CPU, and the share of the CPU budget."""
+    j = tmp_path / "low.json"
+    r = run_cli("replay", "--scenario", "closed", "--lines", "600", "--sources", "8", "--low-rates", "40",
+                "--low-rate-seconds", "4", "--idle-seconds", "2", "--cpu-quota", "50", "--json", j, timeout=600)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(j.read_text())
+    low = [row for row in data["results"] if row["rate"] == 40.0]
+    assert set(row["profile"] for row in low) == {"stock", "tuned"}
+    for row in low:
+        assert row["write_s"] < 10 and 0 < row["lines"] <= 40 * 4 * 1.2
+        assert 0 < row["cpu_budget_share"] and row["unbanned_at_end"] == 0
+        assert row["bans"] >= row["sources_at_maxretry"]
+    assert set(i["profile"] for i in data["idle"]) == {"stock", "tuned"}
+    assert all(i["cpu_s"] >= 0 and i["seconds"] >= 2 for i in data["idle"])
+    assert "without traffic" in r.stdout and "of its CPU budget" in r.stdout and "@40/s" in r.stdout
+    bad = run_cli("replay", "--low-rates", "fast")
+    assert bad.returncode == 2 and "--low-rates" in bad.stderr
