@@ -65,9 +65,10 @@ def test_sshguard_cannot_read_kernel_lines(as_root):
     assert "kernel LOG" in "\n".join(report.table_lines(s))
 
 
-def test_journal_source(as_root):
+@pytest.mark.parametrize("kind", ("synflood", "sshd"))
+def test_journal_source(as_root, kind):
     """Entries appended live to a journal file: stock backend = systemd and tuned f2btune-journal."""
-    s = runner.run_replay(lines=1500, sources=10, settle_s=120, source="journal", scenarios=("closed",))
+    s = runner.run_replay(lines=1200, sources=8, settle_s=120, source="journal", scenarios=("closed",), kind=kind)
     rows = dict((r["profile"], r) for r in s["results"])
     assert set(rows) == {"stock", "tuned"}
     for r in rows.values():
