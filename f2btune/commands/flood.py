@@ -65,6 +65,8 @@ def add_arguments(parser):
 def run(args):
     from f2btune.errors import UsageError
     from f2btune.flood import write_flood
+    if args.kind != "sshd" and (args.fold or args.sshd_tag != "sshd-session"):
+        raise UsageError("--fold and --sshd-tag apply to --kind sshd only")
     if args.kind != "synflood" and args.fmt != "syslog":
         raise UsageError("--format %s is only for synflood; %s floods are written as syslog" % (args.fmt, args.kind))
     try:

@@ -128,6 +128,8 @@ def run_replay(profiles=("stock", "tuned"), pythons=(None,), lines=100000, sourc
     when given, replaces both counts).  ``low_rates``: closed-loop rows at these rates for
     ``low_rate_s`` seconds each.  ``idle_s``: each profile's CPU over that long without traffic."""
     plan = make_plan(scenarios, sources, rate, lines, low_rates, low_rate_s)
+    if kind != "sshd" and (fold or sshd_tag != "sshd-session"):
+        raise UsageError("--fold and --sshd-tag apply to --kind sshd only")
     check_arguments(profiles, lines, sources, rate, kind, source, peers, [p[0] for p in plan], fmt)
     for r in low_rates:
         if r <= 0:

@@ -61,3 +61,5 @@ def test_flood_kinds(tmp_path):
     assert p.returncode == 0 and "sshd-session" not in old.read_text() and "sshd[" in old.read_text()
     p = run_cli("flood", "-o", tmp_path / "x.log", "--kind", "sshd", "--format", "ulogd")
     assert p.returncode == 2 and "synflood" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("flood", "-o", tmp_path / "y.log", "--fold")
+    assert p.returncode == 2 and "sshd only" in p.stderr and not (tmp_path / "y.log").exists()

@@ -65,7 +65,8 @@ def test_replay_usage_errors():
     for args in (("--kind", "telnet"), ("--peer", "psad"), ("--scenario", "half"),
                  ("--find-max-rate", "--peer", "sshguard"), ("--find-max-rate", "--window", "0"),
                  ("--find-max-rate", "--scenario", "closed"), ("--kind", "wordpress", "--source", "journal"),
-                 ("--kind", "sshd", "--format", "rfc3339"), ("--sshd-tag", "dropbear")):
+                 ("--kind", "sshd", "--format", "rfc3339"), ("--sshd-tag", "dropbear"), ("--fold",),
+                 ("--kind", "wordpress", "--sshd-tag", "sshd")):
         r = run_cli("replay", *args)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
 
