@@ -52,7 +52,8 @@ def probe(profile, rate, window, kind="synflood", sources=250, cpu_quota=None, s
            "cpu_s_per_10k_lines": row["cpu_s_per_10k_lines"],
            "budget_share": round(row["cpu_s"] / budget, 3) if budget else None}
     if progress:
-        verdict = "sustained" if sustained else "NOT sustained" if kept_rate else "the writer did not keep the rate"
+        verdict = ("sustained" if sustained else "the writer did not keep the rate" if out["writer_limited"]
+                   else "NOT sustained")
         progress("%s: %g lines/s for %.0f s: %s (lag at the end %.0f lines%s)" % (
             profile, rate, write_s, verdict, lag_end,
             ", %.0f%% of the CPU budget" % (100 * out["budget_share"]) if budget else ""))
