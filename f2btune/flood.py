@@ -37,8 +37,11 @@ PORTS = (22, 22, 22, 80, 443, 443, 8080, 2222, 3389, 23)
 BOOT_ID = "5d1b9a3e0c7f4b2a9e6d8c1f0a2b3c4d"
 MACHINE_ID = "0f9e8d7c6b5a49382716f5e4d3c2b1a0"
 
-FloodLine = collections.namedtuple("FloodLine", "time src text")
-FloodLine.__doc__ = """One generated record: epoch ``time``, attacker ``src`` (None for noise), ``text`` (no newline)."""
+KINDS = ("synflood", "sshd", "apache-auth", "wordpress")
+FloodLine = collections.namedtuple("FloodLine", "time src text fails")
+FloodLine.__new__.__defaults__ = (1,)
+FloodLine.__doc__ = """One generated record: epoch ``time``, attacker ``src`` (None for noise), ``text`` (no
+newline), ``fails``: failures a filter counts on the line (1 for a SYN line)."""
 
 _NOISE_KERNEL = (
     "Under-voltage detected! (0x00050005)",
@@ -135,7 +138,7 @@ def _uptime(t, start):
     return "[%5d.%06d] " % (sec, usec)
 
 
-def _stamp_3164(t):
+def stamp_3164(t):
     lt = time.localtime(t)
     return "%s %2d %s" % (time.strftime("%b", lt), lt.tm_mday, time.strftime("%H:%M:%S", lt))
 
@@ -168,7 +171,7 @@ def _journal_record(t, start, message, seqnum):
     ))
 
 
-def _check(lines, sources, rate, fmt, ipv6, noise):
+def check_args(lines, sources, rate, fmt, ipv6, noise):
     if lines < 0:
         raise ValueError("lines must be >= 0")
     if sources < 1:
@@ -191,14 +194,9 @@ def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", i
     messages.  ``start`` is the epoch of the first record (default: 2026-01-01 00:00 UTC, fixed so
     that the output depends only on the arguments).  Raises ValueError on bad arguments.
     """
-    _check(lines, sources, rate, fmt, ipv6, noise)
+    check_args(lines, sources, rate, fmt, ipv6, noise)
     rng = random.Random("f2btune-flood:%s" % seed)
-    srcs = _sources(rng, sources, ipv6)
-    # a few heavy hitters, a long tail: weight 1/sqrt(rank)
-    cum, total = [], 0.0
-    for k in range(len(srcs)):
-        total += 1.0 / (k + 1) ** 0.5
-        cum.append(total)
+    pick = source_picker(rng, sources, ipv6)
     start = DEFAULT_START if start is None else float(start)
     ulogd = fmt == "ulogd"
     t = start
@@ -209,21 +207,46 @@ def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", i
             src = None
             nf_prefix, body = _noise(rng, ulogd)
         else:
-            src = srcs[_bisect(cum, rng.random() * total)]
+            src = pick()
             nf_prefix = prefix
             body = "IN=%s OUT= %s%s" % (IFACE, _mac(":" in src), _syn_packet(rng, src, ulogd))
         if ulogd:
             # ulogd prints the NFLOG prefix followed by one space
             pre = nf_prefix.rstrip(" ") + " " if nf_prefix and nf_prefix.strip() else ""
-            text = "%s %s %s%s" % (_stamp_3164(t), HOSTNAME, pre, body.rstrip("\n"))
+            text = "%s %s %s%s" % (stamp_3164(t), HOSTNAME, pre, body.rstrip("\n"))
         else:
             message = body if nf_prefix is None else nf_prefix + body
             if fmt == "journal-export":
                 text = _journal_record(t, start, message, i + 1)
             else:
-                stamp = _stamp_3164(t) if fmt == "syslog" else _stamp_3339(t)
+                stamp = stamp_3164(t) if fmt == "syslog" else _stamp_3339(t)
                 text = "%s %s kernel: %s%s" % (stamp, HOSTNAME, _uptime(t, start), message)
-        yield FloodLine(t, src, text)
+        yield FloodLine(t, src, text, 0 if src is None else 1)
+
+
+def source_picker(rng, sources, ipv6):
+    """A function returning one of ``sources`` attacker addresses per call: a few heavy hitters,
+    a long tail (weight 1/sqrt(rank))."""
+    srcs = _sources(rng, sources, ipv6)
+    cum, total = [], 0.0
+    for k in range(len(srcs)):
+        total += 1.0 / (k + 1) ** 0.5
+        cum.append(total)
+    return lambda: srcs[_bisect(cum, rng.random() * total)]
+
+
+def iter_kind(kind, lines, fold=False, sshd_tag="sshd-session", **kwargs):
+    """FloodLine records of a flood of ``kind`` (one of KINDS); kwargs as for :func:`iter_lines`
+    (``prefix`` and ``fmt`` only apply to synflood; the others are syslog or Apache framed)."""
+    if kind == "synflood":
+        return iter_lines(lines, **kwargs)
+    from f2btune.authflood import iter_auth_lines
+    kwargs.pop("prefix", None)
+    fmt = kwargs.pop("fmt", "syslog")
+    if fmt not in ("syslog",):
+        raise ValueError("--format %s is only for synflood; %s floods are written as syslog%s"
+                         % (fmt, kind, " (Apache error log)" if kind == "apache-auth" else ""))
+    return iter_auth_lines(kind, lines, fold=fold, sshd_tag=sshd_tag, **kwargs)
 
 
 def _bisect(cum, x):
@@ -242,20 +265,22 @@ def record_separator(fmt):
     return "\n\n" if fmt == "journal-export" else "\n"
 
 
-def write_flood(path, lines, **kwargs):
-    """Write ``iter_lines(lines, **kwargs)`` to ``path`` ('-' = stdout); returns summary counts."""
+def write_flood(path, lines, kind="synflood", **kwargs):
+    """Write ``iter_kind(kind, lines, **kwargs)`` to ``path`` ('-' = stdout); returns summary counts."""
     import sys
     sep = record_separator(kwargs.get("fmt", "syslog"))
-    attackers, hosts = 0, set()
+    records = iter_kind(kind, lines, **kwargs)
+    attackers, hosts, fails = 0, set(), 0
     out = sys.stdout if path == "-" else open(path, "w", encoding="utf-8", newline="\n")
     first = last = None
     try:
-        for rec in iter_lines(lines, **kwargs):
+        for rec in records:
             out.write(rec.text)
             out.write(sep)
             if rec.src is not None:
                 attackers += 1
                 hosts.add(rec.src)
+                fails += rec.fails
             if first is None:
                 first = rec.time
             last = rec.time
@@ -263,4 +288,4 @@ def write_flood(path, lines, **kwargs):
         if out is not sys.stdout:
             out.close()
     return {"lines": lines, "attack_lines": attackers, "noise_lines": lines - attackers,
-            "hosts": len(hosts), "first": first, "last": last}
+            "hosts": len(hosts), "failures": fails, "first": first, "last": last}

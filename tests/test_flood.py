@@ -43,7 +43,7 @@ def test_syslog_lines_parse_back_as_the_log_target_writes_them():
     for rec in flood.iter_lines(N, ipv6=0.3, noise=0.2, seed=3):
         m = SYSLOG.match(rec.text)
         assert m, rec.text
-        assert m.group("stamp") == flood._stamp_3164(rec.time)
+        assert m.group("stamp") == flood.stamp_3164(rec.time)
         rest = m.group("rest")
         if rec.src is None:
             assert not KERNEL_SYN.search(rest), "noise must never be a SYN: " + rest

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from f2btune.errors import DependencyError, F2btuneError
+from f2btune.errors import F2btuneError
 from f2btune.paths import build_confdir
 
 CLIENT = "/usr/bin/fail2ban-client"
@@ -180,13 +180,6 @@ class Sandbox(object):
                 pass
         return out.strip()
 
-    def log_text(self):
-        try:
-            with open(self.logfile, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
     def cleanup(self):
         self.stop()
         if self.own_dir and not self.keep:
@@ -198,7 +191,3 @@ class Sandbox(object):
     def __exit__(self, *exc):
         self.cleanup()
 
-
-def require_fail2ban_client():
-    if not os.path.exists(CLIENT):
-        raise DependencyError("fail2ban-client not found at %s (apt-get install fail2ban)" % CLIENT)

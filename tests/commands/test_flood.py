@@ -48,3 +48,18 @@ def test_unwritable_output_is_a_one_line_error(tmp_path):
 def test_bad_format_is_a_usage_error(tmp_path):
     p = run_cli("flood", "-o", tmp_path / "x.log", "--format", "csv")
     assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_flood_kinds(tmp_path):
+    for kind in ("sshd", "apache-auth", "wordpress"):
+        out = tmp_path / ("%s.log" % kind)
+        p = run_cli("flood", "-o", out, "--kind", kind, "--lines", 200, "--sources", 5)
+        assert p.returncode == 0, p.stderr
+        assert len(out.read_text().splitlines()) == 200 and "(%s)" % kind in p.stderr
+    old = tmp_path / "old.log"
+    p = run_cli("flood", "-o", old, "--kind", "sshd", "--sshd-tag", "sshd", "--fold", "--lines", 300)
+    assert p.returncode == 0 and "sshd-session" not in old.read_text() and "sshd[" in old.read_text()
+    p = run_cli("flood", "-o", tmp_path / "x.log", "--kind", "sshd", "--format", "ulogd")
+    assert p.returncode == 2 and "synflood" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("flood", "-o", tmp_path / "y.log", "--fold")
+    assert p.returncode == 2 and "sshd only" in p.stderr and not (tmp_path / "y.log").exists()
