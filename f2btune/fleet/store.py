@@ -32,8 +32,9 @@ FILENAME = "push.sqlite3"
 
 
 def start_key(start):
-    """The ban start as stored (ms resolution, stable across fail2ban's float round trips)."""
-    return "%.3f" % float(start)
+    """The ban start as stored: whole seconds, rounded as fail2ban's database stores it, so a
+    ban restored after a restart has the same key as when it was made."""
+    return "%d" % int(round(float(start)))
 
 
 class QueueFull(Exception):
