@@ -10,7 +10,7 @@ def parse(text):
     """Seconds (float) of a Go duration; ``d`` (days) is accepted too.  ValueError if malformed."""
     s = str(text).strip()
     sign = -1.0 if s.startswith("-") else 1.0
-    body = s.lstrip("+-")
+    body = s[1:] if s[:1] in "+-" else s
     if body == "0":
         return 0.0
     total, pos = 0.0, 0
