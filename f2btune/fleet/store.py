@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS bans_state ON bans (state);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 FILENAME = "push.sqlite3"
+RECOUNT = 256       # the queue length is re-counted after this many additions, and near the bound
 
 
 def start_key(start):
@@ -52,6 +53,7 @@ class Store(object):
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         os.chmod(self.path, 0o600)
+        self._pending = None        # queue length, counted lazily
 
     def close(self):
         with self._lock:
@@ -78,8 +80,11 @@ class Store(object):
                 self._db.execute("UPDATE bans SET end=?, state='queued' WHERE jail=? AND ip=? AND start=?",
                                  (end,) + key)
                 return True
-            if self._one("SELECT count(*) FROM bans WHERE state IN ('queued','inflight')") >= self.max_queue:
+            if self._pending is None or self._pending % RECOUNT == 0 or self._pending >= self.max_queue - RECOUNT:
+                self._pending = self._one("SELECT count(*) FROM bans WHERE state IN ('queued','inflight')")
+            if self._pending >= self.max_queue:
                 raise QueueFull()
+            self._pending += 1
             self._db.execute("INSERT INTO bans (jail, ip, start, end, state) VALUES (?,?,?,?, 'queued')",
                              key + (end,))
             return True

@@ -43,10 +43,10 @@ class Host(object):
         self.password = password
         self.puller = None
 
-    def write(self, ignore="", password=None, bad=False):
+    def write(self, ignore="", password=None, bad=False, interval=0.5):
         os.makedirs(self.dir, exist_ok=True)
         write_fleet_conf(self.fleet_conf, self.url, "host" + self.name, password or self.password,
-                         os.path.join(self.dir, "state"))
+                         os.path.join(self.dir, "state"), interval)
         bad_conf = os.path.join(self.dir, "bad.conf")
         write_fleet_conf(bad_conf, self.url, "host" + self.name, "wrong-password-123",
                          os.path.join(self.dir, "bad-state"))
@@ -141,13 +141,13 @@ class Host(object):
             return []
 
 
-def write_fleet_conf(path, url, machine, password, state_dir):
+def write_fleet_conf(path, url, machine, password, state_dir, interval=0.5):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("[lapi]\nurl = %s\nmachine_id = %s\npassword = %s\nbouncer_key = %s\n"
-                "[push]\nstate_dir = %s\n[pull]\ninterval = 0.5\nset = f2bt19\n"
-                % (url, machine, password, BOUNCER_KEY, state_dir))
+                "[push]\nstate_dir = %s\n[pull]\ninterval = %s\nset = f2bt19\n"
+                % (url, machine, password, BOUNCER_KEY, state_dir, interval))
     os.chmod(path, 0o600)
 
 
@@ -160,7 +160,7 @@ class FleetLab(object):
         self.a = Host(self, "a", "10.19.1.1", "pw-host-a-0123456789")
         self.b = Host(self, "b", "10.19.2.1", "pw-host-b-0123456789")
 
-    def up(self, bad=False):
+    def up(self, bad=False, interval=0.5):
         for ns in (self.l, self.a.ns, self.b.ns):
             ns.delete()
             ns.create()
@@ -173,8 +173,8 @@ class FleetLab(object):
         self.lapi.add_machine("hostb", self.b.password)
         self.lapi.add_bouncer("f2bt19-b", BOUNCER_KEY)
         self.lapi.start()
-        self.a.write(bad=bad)
-        self.b.write(ignore=FRIEND)
+        self.a.write(bad=bad, interval=interval)
+        self.b.write(ignore=FRIEND, interval=interval)
 
     def down(self):
         for host in (self.a, self.b):
