@@ -71,8 +71,13 @@ class Puller(object):
             except lapi_mod.AuthError as e:
                 delay = 60.0
                 self._failed(e)
-            except (lapi_mod.LapiError, IpsetError, FirewallError) as e:
+            except lapi_mod.LapiError as e:
                 delay = min(BACKOFF_MAX, max(self.config.interval, delay * 2))
+                self._failed(e)
+            except (IpsetError, FirewallError) as e:
+                # the kernel refused a change: rebuild from a full list on the next poll
+                delay = min(BACKOFF_MAX, max(self.config.interval, delay * 2))
+                self.startup = True
                 self._failed(e)
             if time.time() - last_check >= CHECK_EVERY:
                 last_check = time.time()

@@ -5,6 +5,7 @@ waits for the network.  The thread sends queued bans in batches (one ``POST /v1/
 up to ``batch`` alerts, one decision each), looks up pushes whose answer was lost before it
 repeats them, deletes the decisions of unbanned bans, and backs off while the LAPI is down.
 """
+import ipaddress
 import logging
 import socket
 import threading
@@ -60,6 +61,12 @@ class Pusher(object):
     # -- called from fail2ban's threads (local only) ---------------------------------------------
 
     def ban(self, jail, ip, start, bantime):
+        try:
+            ip = str(ipaddress.ip_address(ip))
+        except ValueError:
+            # fail2ban can ban ids that are not addresses (some filters); the LAPI cannot take them
+            self.log.warning("f2btune-crowdsec: %s banned by %s is not an IP address: not pushed", ip, jail)
+            return False
         end = None if bantime < 0 else start + bantime
         if end is not None and end <= time.time():
             return False
@@ -80,9 +87,13 @@ class Pusher(object):
     def unban(self, jail, ip, start, bantime, stopping=False):
         """fail2ban unbanned ``ip``.  At its natural end the LAPI's decision expires by itself;
         when fail2ban stops, the fleet keeps the decision (a restart restores the ban)."""
-        end = None if bantime < 0 else start + bantime
         if stopping:
             return
+        try:
+            ip = str(ipaddress.ip_address(ip))
+        except ValueError:
+            return
+        end = None if bantime < 0 else start + bantime
         if end is not None and time.time() >= end - 1:
             self.store.forget(jail, ip, start)
             return
@@ -118,7 +129,7 @@ class Pusher(object):
             with self._cond:
                 if delay:
                     self._cond.wait(delay)
-                elif not self._pending():
+                elif not self.store.has_work():
                     self._cond.wait(HOUSEKEEPING)
             if not self._running:
                 break
@@ -138,10 +149,6 @@ class Pusher(object):
             except Exception as e:  # never let the thread die: report and retry
                 delay = BACKOFF_MAX
                 self._failed(e, unexpected=True)
-
-    def _pending(self):
-        c = self.store.counts()
-        return c.get("queued", 0) or c.get("inflight", 0) or c.get("unban", 0)
 
     def step(self):
         """One round: resolve unanswered pushes, push a batch, delete unbanned decisions."""

@@ -149,6 +149,11 @@ class Store(object):
             return self._db.execute("DELETE FROM bans WHERE end IS NOT NULL AND end < ? AND state != 'inflight'",
                                     (now,)).rowcount
 
+    def has_work(self):
+        """True when a row waits to be pushed, resolved or deleted at the LAPI (an index lookup)."""
+        with self._lock:
+            return self._one("SELECT 1 FROM bans WHERE state IN ('queued','inflight','unban') LIMIT 1") is not None
+
     def counts(self):
         with self._lock:
             return dict(self._db.execute("SELECT state, count(*) FROM bans GROUP BY state").fetchall())

@@ -112,3 +112,17 @@ def test_lapi_down_queue_full_one_error_each_and_no_waiting(tmp_path):
     assert len([e for e in errors if "unreachable" in e]) == 1, errors
     assert "max_queue" in [e for e in errors if "queue full" in e][0]
     assert counts == {"queued": 3}, counts
+
+
+def test_ids_that_are_not_addresses_are_not_pushed(tmp_path):
+    conf = fleet_config.load(write_conf(str(tmp_path / "fleet.conf"), "http://127.0.0.1:9/", str(tmp_path / "s")))
+    log = logging.getLogger("f2bt19-test-ids")
+    rec = Records()
+    log.addHandler(rec)
+    p = pusher_mod.Pusher(conf, log)
+    assert not p.ban("j", "alice", time.time(), 600)
+    assert not p.ban("j", "192.0.2.1; rm -rf /", time.time(), 600)
+    assert p.ban("j", "2001:DB8::0:1", time.time(), 600)
+    assert p.store.take("queued", 5)[0][1] == "2001:db8::1"
+    assert len(rec.records) == 2 and "not an IP address" in rec.records[0].getMessage()
+    p.store.close()
