@@ -44,6 +44,8 @@ class Decisions(object):
             net = entry[0]
             ids = self.by_net.get(net, {})
             ids.pop(d.get("id"), None)
+            if ids and max(ids.values()) < entry[1]:
+                added[net] = max(ids.values())      # the longest remaining decision: re-arm shorter
             if not ids:
                 self.by_net.pop(net, None)
                 self.holes.pop(net, None)

@@ -17,6 +17,7 @@ import time
 from f2btune import netns, paths
 from f2btune.f2b import interpreter_env
 from tests.conftest import ROOT
+from tests.e2e.conftest import Lab
 from tests.fleet.lapi_lab import Lapi
 
 PORT = 2222
@@ -42,6 +43,7 @@ class Host(object):
         self.url = "http://%s:%d/" % (lapi_addr, LAPI_PORT)
         self.password = password
         self.puller = None
+        self.pool = None
 
     def write(self, ignore="", password=None, bad=False, interval=0.5):
         os.makedirs(self.dir, exist_ok=True)
@@ -103,14 +105,10 @@ class Host(object):
                         % (stamp, self.name, 1000 + k, ip, 40000 + k))
 
     def ipset(self, name):
-        """{entry: timeout} of ipset ``name`` in this namespace ({} if absent)."""
-        p = self.ns.run(["ipset", "save", name], check=False)
-        out = {}
-        for line in p.stdout.splitlines():
-            parts = line.split()
-            if parts[:1] == ["add"]:
-                out[parts[2]] = int(parts[parts.index("timeout") + 1]) if "timeout" in parts else 0
-        return out
+        """{entry: timeout left} of ipset ``name`` in this namespace ({} if absent), over netlink."""
+        if self.pool is None:
+            self.pool = self.ns.pool()
+        return self.pool.apply(_members, (name,))
 
     def start_puller(self):
         self.pull_log = os.path.join(self.dir, "pull.log")
@@ -123,6 +121,12 @@ class Host(object):
         wait(lambda: os.path.exists(os.path.join(self.dir, "state", "pull.json")) or self.puller.poll() is not None,
              30, "fleet pull start on " + self.name)
         assert self.puller.poll() is None, tail(self.pull_log)
+
+    def close(self):
+        self.stop_puller()
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
 
     def stop_puller(self):
         if self.puller is not None and self.puller.poll() is None:
@@ -178,7 +182,7 @@ class FleetLab(object):
 
     def down(self):
         for host in (self.a, self.b):
-            host.stop_puller()
+            host.close()
             try:
                 host.f2b("stop", check=False)
             except Exception:
@@ -216,9 +220,17 @@ def wait(cond, timeout, what, step=0.05):
         time.sleep(step)
 
 
-def tail(path, n=30):
+def _members(name):
+    from f2btune.kernel.ipset import Ipset, IpsetError
+    s = Ipset()
     try:
-        with open(path) as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return "(no %s)" % path
+        return dict((entry, m.timeout) for entry, m in s.members(name).items())
+    except IpsetError as e:
+        if e.gone:
+            return {}
+        raise
+    finally:
+        s.close()
+
+
+tail = Lab.tail

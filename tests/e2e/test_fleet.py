@@ -3,7 +3,6 @@
 Two fail2ban-servers in network namespaces (f2bt19-a, f2bt19-b) and Debian's crowdsec LAPI in a
 third (f2bt19-l).  Skipped, saying why, when crowdsec is not installed.
 """
-import os
 import re
 import time
 

@@ -40,7 +40,7 @@ def test_a_value_stays_until_its_last_decision_is_deleted():
     t = table()
     t.apply([d(1, "192.0.2.1", duration="60s"), d(2, "192.0.2.1", duration="600s")], (), now=0)
     added, removed = t.apply([d(3, "192.0.2.1", duration="30s")], [d(2, "192.0.2.1")], now=10)
-    assert added == {} and removed == []
+    assert added == {net("192.0.2.1/32"): 60} and removed == []      # re-armed to the longest left
     added, removed = t.apply((), [d(1, "192.0.2.1"), d(3, "192.0.2.1")], now=20)
     assert removed == [net("192.0.2.1/32")]
     assert t.counts()["decisions"] == 0
