@@ -10,6 +10,8 @@ def unit_text(f2btune=None):
         "# /%s - written by f2btune install --fleet-pull\n"
         "# Enforces the fleet's CrowdSec LAPI decisions in local ipsets; settings in\n"
         "# /etc/f2btune/fleet.conf (see docs/fleet.md).  Enable: systemctl enable --now f2btune-fleet-pull\n"
+        "# Stopping keeps the sets and rules (entries expire by their kernel timeouts, a restart\n"
+        "# re-syncs them); 'f2btune fleet pull --remove' removes them.\n"
         "[Unit]\n"
         "Description=f2btune fleet pull: enforce the fleet's CrowdSec decisions in ipsets\n"
         "Documentation=file:///usr/share/doc/fail2ban-f2btune/fleet.md\n"
@@ -18,10 +20,10 @@ def unit_text(f2btune=None):
         "\n"
         "[Service]\n"
         "ExecStart=%s fleet pull\n"
-        "ExecStopPost=%s fleet pull --remove\n"
+
         "Restart=always\n"
         "RestartSec=5\n"
         "\n"
         "[Install]\n"
-        "WantedBy=multi-user.target\n" % (UNIT_PATH, exe, exe)
+        "WantedBy=multi-user.target\n" % (UNIT_PATH, exe)
     )
