@@ -94,7 +94,8 @@ def _push(conf_path, n, start_index):
             "ban_call_us": queue_s / n * 1e6}
 
 
-def _lapi_cpu(pid):
+def _cpu_of(pid):
+    """CPU seconds (user + system) of process ``pid`` so far."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -113,6 +114,44 @@ def _pull_once(conf_path, confdir):
         raise SystemExit("fleet pull --once failed: %s" % err)
     # ip netns exec execs the command, so the rusage is the puller's own
     return {"cpu_s": ru.ru_utime + ru.ru_stime, "max_rss_mb": ru.ru_maxrss / 1024.0, "wall_s": wall}
+
+
+def _synced(state_path, n):
+    try:
+        with open(state_path) as f:
+            return json.load(f)["counts"]["decisions"] >= n
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _incremental(pool, conf, confdir, done, state_path, extra=1000, idle_s=10.0):
+    """CPU of a running puller: idle (per poll) and per ``extra`` new decisions arriving."""
+    args = netns.exec_args(NS, [sys.executable, "-m", "f2btune", "fleet", "--config", conf, "pull",
+                                "--confdir", confdir])
+    p = subprocess.Popen(args, cwd=ROOT, env=interpreter_env(), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        end = time.time() + 600
+        while not _synced(state_path, done) and time.time() < end:
+            time.sleep(0.1)
+        c0, t0 = _cpu_of(p.pid), time.time()
+        time.sleep(idle_s)
+        idle = (_cpu_of(p.pid) - c0) / (time.time() - t0)
+        c1, t1 = _cpu_of(p.pid), time.time()
+        pool.apply(_push, (conf, extra, done))
+        while not _synced(state_path, done + extra) and time.time() < end:
+            time.sleep(0.05)
+        busy = _cpu_of(p.pid) - c1 - idle * (time.time() - t1)
+        rss = 0
+        with open("/proc/%d/status" % p.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) / 1024.0
+        return {"idle_cpu_s_per_s": idle, "cpu_s_per_1000_new": busy / extra * 1000,
+                "rss_mb_holding": rss, "decisions": done + extra}
+    finally:
+        p.terminate()
+        p.wait()
 
 
 def push_and_pull(total, steps):
@@ -136,9 +175,9 @@ def push_and_pull(total, steps):
         done = 0
         with ns.pool() as pool:
             for target in steps:
-                cpu0 = _lapi_cpu(lapi.proc.pid)
+                cpu0 = _cpu_of(lapi.proc.pid)
                 r = pool.apply(_push, (conf, target - done, done))
-                r["lapi_cpu_s_per_1000"] = (_lapi_cpu(lapi.proc.pid) - cpu0) / (target - done) * 1000
+                r["lapi_cpu_s_per_1000"] = (_cpu_of(lapi.proc.pid) - cpu0) / (target - done) * 1000
                 out["push"].append(r)
                 done = target
                 r = _pull_once(conf, confdir)
@@ -146,6 +185,8 @@ def push_and_pull(total, steps):
                 r["cpu_s_per_1000"] = r["cpu_s"] / done * 1000
                 out["pull"].append(r)
                 print(json.dumps({"push": out["push"][-1], "pull": r}), flush=True)
+            out["incremental"] = _incremental(pool, conf, confdir, done, os.path.join(tmp, "state", "pull.json"))
+            print(json.dumps({"incremental": out["incremental"]}), flush=True)
     finally:
         lapi.stop()
         ns.delete()

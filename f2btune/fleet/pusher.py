@@ -120,6 +120,8 @@ class Pusher(object):
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                return      # stuck in a request: it ends with the process, its rows stay queued
         self.client.close()
         self.store.close()
 
