@@ -64,13 +64,25 @@ class IgnoreList(object):
         self.nets = collapse(nets)
 
     def plan(self, value):
-        """(network to block or None when skipped, [nomatch networks inside it])."""
+        """(entry to block or None when skipped, [nomatch entries inside it]).
+
+        Entries are canonical ipset texts: "192.0.2.1", "2001:db8::1" for addresses (an
+        IPv4-mapped IPv6 address becomes IPv4), "198.51.100.0/24" for networks.
+        """
+        value = str(value)
         try:
+            if "/" not in value:
+                addr = ipaddress.ip_address(value)
+                if addr.version == 6 and addr.ipv4_mapped:
+                    addr = addr.ipv4_mapped
+                if any(addr in ign for ign in self.nets if ign.version == addr.version):
+                    return None, []
+                return str(addr), []
             net = ipaddress.ip_network(value, strict=False)
         except ValueError:
             return None, []
-        if net.version == 6 and net.prefixlen == 128 and net.network_address.ipv4_mapped:
-            net = ipaddress.ip_network(net.network_address.ipv4_mapped)
+        if net.prefixlen == net.max_prefixlen:
+            return self.plan(str(net.network_address))
         holes = []
         for ign in self.nets:
             if ign.version != net.version:
@@ -78,5 +90,14 @@ class IgnoreList(object):
             if net.subnet_of(ign):
                 return None, []
             if ign.subnet_of(net):
-                holes.append(ign)
-        return net, holes
+                holes.append(entry_text(ign))
+        return str(net), holes
+
+
+def entry_text(net):
+    """The ipset entry text of a network: the bare address for a host network."""
+    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+
+
+def family(entry):
+    return 6 if ":" in entry else 4

@@ -103,7 +103,7 @@ class Lapi(object):
                     getattr(e, "strerror", None) or str(e) or type(e).__name__)
                 raise LapiError("LAPI %s unreachable: %s" % (self.url, reason), sent=sent)
         try:
-            payload = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            payload = json.loads(raw) if raw.strip() else None
         except ValueError:
             payload = {"message": raw[:200].decode("utf-8", "replace")}
         return resp.status, payload

@@ -96,15 +96,15 @@ class Puller(object):
             self.startup = False
         else:
             added, removed = self.table.apply(answer["new"], answer["deleted"], now)
-            for net in removed:
-                self.sets.remove(net)
-            for net, until in added.items():
-                self.sets.add(net, until, self.table.holes.get(net, ()), now)
+            for entry in removed:
+                self.sets.remove(entry)
+            for entry, until in added.items():
+                self.sets.add(entry, until, self.table.holes.get(entry, ()), now)
         self.state.update(connected=True, last_sync=now, last_error="", syncs=self.state["syncs"] + 1)
         self.write_state(force=bool(answer["new"] or answer["deleted"]))
 
     def wanted(self):
-        return dict((net, max(ids.values())) for net, ids in self.table.by_net.items())
+        return self.table.wanted_entries()
 
     def check(self):
         """Rebuild vanished sets/rules (and re-sync), re-arm entries the kernel would drop early."""
@@ -115,8 +115,8 @@ class Puller(object):
                 self.sets.sync(self.wanted(), self.table.holes)
                 log.warning("sets or rules had vanished: re-created and re-filled")
             wanted = self.wanted()
-            for net in self.sets.due(wanted):
-                self.sets.add(net, wanted[net], self.table.holes.get(net, ()))
+            for entry in self.sets.due(wanted):
+                self.sets.add(entry, wanted[entry], self.table.holes.get(entry, ()))
         except (IpsetError, FirewallError) as e:
             self._failed(e)
 

@@ -8,6 +8,7 @@ rule check), the layer the ipset action uses.
 """
 import time
 
+from f2btune.fleet.ignore import family
 from f2btune.kernel.ipset import TIMEOUT_MAX, Ipset, IpsetError, SetSpec
 from f2btune.kernel.iptables import FirewallError, Iptables, hook_rule
 
@@ -35,14 +36,11 @@ class FleetSets(object):
         self.fw = Iptables(iptables, ip6tables)
         self.families = set()       # families whose sets and rules are set up
         self.errors = {}            # family -> reason it is not
-        self.armed = {}             # network -> epoch the kernel drops it
+        self.armed = {}             # entry -> epoch the kernel drops it
 
-    def name(self, net):
-        return self.names[("ip" if net.prefixlen == net.max_prefixlen else "net", net.version)]
-
-    @staticmethod
-    def entry(net):
-        return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+    def name(self, entry):
+        """The set of an entry text ("192.0.2.1" -> hash:ip, "198.51.100.0/24" -> hash:net)."""
+        return self.names[("net" if "/" in entry else "ip", family(entry))]
 
     def setup(self):
         """Create the sets and hook rules of each family; a family that fails is reported in
@@ -92,20 +90,20 @@ class FleetSets(object):
                     if family in self.families)
 
     def sync(self, wanted, holes, now=None):
-        """Make the sets hold exactly ``wanted`` {network: until} plus the ``holes`` {network:
-        [nomatch networks]}; returns the number of entries (re-)armed and removed."""
+        """Make the sets hold exactly ``wanted`` {entry: until} plus the ``holes`` {range entry:
+        [nomatch entries]}; returns the number of entries (re-)armed and removed."""
         now = time.time() if now is None else now
         self.armed.clear()
-        add = dict((name, {}) for (kind, family), name in self.names.items() if family in self.families)
-        for net, until in wanted.items():
-            if net.version not in self.families:
+        add = dict((name, {}) for (kind, fam), name in self.names.items() if fam in self.families)
+        for entry, until in wanted.items():
+            if family(entry) not in self.families:
                 continue
             t = kernel_timeout(until, now)
-            entries = add[self.name(net)]
-            for hole in holes.get(net, ()):
-                entries[self.entry(hole)] = (t, True)
-            entries[self.entry(net)] = (t, False)
-            self.armed[net] = now + t
+            entries = add[self.name(entry)]
+            for hole in holes.get(entry, ()):
+                entries[hole] = (t, True)
+            entries[entry] = (t, False)
+            self.armed[entry] = now + t
         removed = added = 0
         for name, have in self.members().items():
             for entry in have:
@@ -118,30 +116,30 @@ class FleetSets(object):
             added += len(batch)
         return added, removed
 
-    def add(self, net, until, holes=(), now=None):
+    def add(self, entry, until, holes=(), now=None):
         now = time.time() if now is None else now
-        if net.version not in self.families:
+        if family(entry) not in self.families:
             return False
         t = kernel_timeout(until, now)
-        name = self.name(net)
+        name = self.name(entry)
         for hole in holes:
-            self.ipset.add(name, self.entry(hole), t, True)
-        self.ipset.add(name, self.entry(net), t)
-        self.armed[net] = now + t
+            self.ipset.add(name, hole, t, True)
+        self.ipset.add(name, entry, t)
+        self.armed[entry] = now + t
         return True
 
-    def remove(self, net, holes=()):
-        self.armed.pop(net, None)
-        if net.version not in self.families:
+    def remove(self, entry, holes=()):
+        self.armed.pop(entry, None)
+        if family(entry) not in self.families:
             return False
-        name = self.name(net)
-        gone = self.ipset.delete(name, self.entry(net))
+        name = self.name(entry)
+        gone = self.ipset.delete(name, entry)
         for hole in holes:
-            self.ipset.delete(name, self.entry(hole))
+            self.ipset.delete(name, hole)
         return gone
 
     def due(self, wanted, now=None):
-        """Networks whose kernel entry ends before their decision and within REARM_MARGIN."""
+        """Entries whose kernel timeout ends before their decision and within REARM_MARGIN."""
         now = time.time() if now is None else now
-        return [net for net, until in wanted.items()
-                if net in self.armed and self.armed[net] < until - 1 and self.armed[net] < now + REARM_MARGIN]
+        return [e for e, until in wanted.items()
+                if e in self.armed and self.armed[e] < until - 1 and self.armed[e] < now + REARM_MARGIN]

@@ -67,7 +67,7 @@ def test_a_ban_on_one_host_is_enforced_on_the_other(fleet):
     a.f2b("unban", ATTACKER)
     wait(lambda: ATTACKER not in b.ipset(FLEET_SET), 10, "unblock on B after the unban on A\n" + tail(a.log))
     assert lab.probe(ATTACKER) == "refused"
-    assert [d for d in lab.db("SELECT value FROM decisions WHERE value = ? AND until > datetime('now')",
+    assert [d for d in lab.db("SELECT value FROM decisions WHERE value = ? AND julianday(until) > julianday('now')",
                               (ATTACKER,))] == []
 
     # 4. an address in B's ignoreip, banned on A, is never blocked on B; IPv6 works alike
