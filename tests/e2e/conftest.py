@@ -125,15 +125,7 @@ class Lab(object):
 
     def banned(self):
         """{ip: seconds left} as fail2ban sees it (get JAIL banip --with-time)."""
-        out = self.f2b("get", JAIL, "banip", "--with-time")
-        now = time.time()
-        left = {}
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
-                end = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
-                left[parts[0]] = end - now
-        return left
+        return seconds_left(self.f2b("get", JAIL, "banip", "--with-time"))
 
     def kernel(self, family=4):
         """{ip: kernel timeout} of the action's set in the victim namespace ({} if absent)."""
@@ -169,6 +161,18 @@ class Lab(object):
                 return "".join(f.readlines()[-n:])
         except OSError:
             return "(no %s)" % path
+
+
+def seconds_left(out):
+    """{ip: seconds left} from the output of ``fail2ban-client get JAIL banip --with-time``."""
+    now = time.time()
+    left = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
+            end = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
+            left[parts[0]] = end - now
+    return left
 
 
 def _lab(tmp_path, action):

@@ -17,7 +17,7 @@ import time
 from f2btune import netns, paths
 from f2btune.f2b import interpreter_env
 from tests.conftest import ROOT
-from tests.e2e.conftest import Lab
+from tests.e2e.conftest import Lab, seconds_left
 from tests.fleet.lapi_lab import Lapi
 
 PORT = 2222
@@ -87,14 +87,7 @@ class Host(object):
 
     def banned(self, jail=JAIL):
         """{ip: seconds left} as fail2ban sees it."""
-        out = self.f2b("get", jail, "banip", "--with-time")
-        now, left = time.time(), {}
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
-                end = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
-                left[parts[0]] = end - now
-        return left
+        return seconds_left(self.f2b("get", jail, "banip", "--with-time"))
 
     def fail(self, ip, count=3):
         """``count`` sshd failure lines from ``ip`` in this host's auth.log."""
