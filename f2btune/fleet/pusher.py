@@ -13,6 +13,7 @@ import time
 
 from f2btune.fleet import lapi as lapi_mod
 from f2btune.fleet.alerts import alert_for, matches
+from f2btune.fleet.config import SCENARIO_PREFIX
 from f2btune.fleet.store import QueueFull, Store
 
 BACKOFF_MIN, BACKOFF_MAX = 1.0, 30.0     # s between attempts while the LAPI is unreachable
@@ -130,7 +131,10 @@ class Pusher(object):
         while self._running:
             with self._cond:
                 if delay:
-                    self._cond.wait(delay)
+                    # backing off: new bans wait in the queue instead of waking a retry each
+                    end = time.time() + delay
+                    while self._running and time.time() < end:
+                        self._cond.wait(end - time.time())
                 elif not self.store.has_work():
                     self._cond.wait(HOUSEKEEPING)
             if not self._running:
@@ -167,7 +171,7 @@ class Pusher(object):
         requeue, found, ids = [], [], []
         for row in rows:
             jail, ip, start = row[:3]
-            hits = [a for a in self.client.find_alerts({"ip": ip, "scenario": "f2btune/" + jail})
+            hits = [a for a in self.client.find_alerts({"ip": ip, "scenario": SCENARIO_PREFIX + jail})
                     if matches(a, self.host, jail, ip, start)]
             if hits:
                 found.append(row)
