@@ -116,10 +116,12 @@ def _pull_once(conf_path, confdir):
     return {"cpu_s": ru.ru_utime + ru.ru_stime, "max_rss_mb": ru.ru_maxrss / 1024.0, "wall_s": wall}
 
 
-def _synced(state_path, n):
+def _synced(state_path, n, pid):
+    """Whether puller ``pid`` wrote that it holds ``n`` decisions (not an earlier run's file)."""
     try:
         with open(state_path) as f:
-            return json.load(f)["counts"]["decisions"] >= n
+            state = json.load(f)
+        return state["pid"] == pid and state["counts"]["decisions"] >= n
     except (OSError, ValueError, KeyError):
         return False
 
@@ -132,14 +134,14 @@ def _incremental(pool, conf, confdir, done, state_path, extra=1000, idle_s=10.0)
                          stderr=subprocess.DEVNULL)
     try:
         end = time.time() + 600
-        while not _synced(state_path, done) and time.time() < end:
+        while not _synced(state_path, done, p.pid) and time.time() < end:
             time.sleep(0.1)
         c0, t0 = _cpu_of(p.pid), time.time()
         time.sleep(idle_s)
         idle = (_cpu_of(p.pid) - c0) / (time.time() - t0)
         c1, t1 = _cpu_of(p.pid), time.time()
         pool.apply(_push, (conf, extra, done))
-        while not _synced(state_path, done + extra) and time.time() < end:
+        while not _synced(state_path, done + extra, p.pid) and time.time() < end:
             time.sleep(0.05)
         busy = _cpu_of(p.pid) - c1 - idle * (time.time() - t1)
         rss = 0
