@@ -156,6 +156,32 @@ def _incremental(pool, conf, confdir, done, state_path, extra=1000, idle_s=10.0)
         p.wait()
 
 
+def pull_only(tmp):
+    """The pull figures against the LAPI data a previous (interrupted) run left in ``tmp``."""
+    from tests.fleet.lapi_lab import Lapi
+    ns = netns.Netns(NS)
+    ns.delete()
+    ns.create()
+    lapi = Lapi(tmp, listen="127.0.0.1:18019", ns=NS)
+    conf, confdir = os.path.join(tmp, "fleet.conf"), os.path.join(tmp, "conf")
+    try:
+        lapi.start()
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(lapi.dir, "data", "crowdsec.db"), uri=True)
+        done = db.execute("SELECT count(*) FROM decisions WHERE julianday(until) > julianday('now')").fetchone()[0]
+        db.close()
+        r = _pull_once(conf, confdir)
+        r.update(decisions=done, cpu_s_per_1000=r["cpu_s"] / done * 1000)
+        print(json.dumps({"pull": r}), flush=True)
+        with ns.pool() as pool:
+            inc = _incremental(pool, conf, confdir, done, os.path.join(tmp, "state", "pull.json"))
+        print(json.dumps({"incremental": inc}), flush=True)
+        return {"pull": [r], "incremental": inc}
+    finally:
+        lapi.stop()
+        ns.delete()
+
+
 def push_and_pull(total, steps):
     from tests.fleet.conftest import BOUNCER_KEY, MACHINE, PASSWORD, write_conf
     from tests.fleet.lapi_lab import Lapi
@@ -200,6 +226,7 @@ def main():
     ap.add_argument("--bans", type=int, default=100, help="bans for the latency figure (default 100)")
     ap.add_argument("--decisions", type=int, default=100000, help="decisions for the pull figures (default 100000)")
     ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--lapi-dir", help="only the pull figures, on the LAPI data an earlier run left in DIR")
     ap.add_argument("-o", "--output", help="write the figures as JSON here")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -208,8 +235,11 @@ def main():
     if not args.skip_latency:
         res["latency"] = latency(args.bans)
         print(json.dumps({"latency": res["latency"]}), flush=True)
-    steps = sorted(set(s for s in (1000, 10000, args.decisions) if s <= args.decisions))
-    res.update(push_and_pull(args.decisions, steps))
+    if args.lapi_dir:
+        res.update(pull_only(args.lapi_dir))
+    else:
+        steps = sorted(set(s for s in (1000, 10000, args.decisions) if s <= args.decisions))
+        res.update(push_and_pull(args.decisions, steps))
     res["load_after"] = os.getloadavg()
     text = json.dumps(res, indent=1)
     print(text)

@@ -15,6 +15,9 @@ from f2btune import __version__
 
 USER_AGENT = "f2btune/%s" % __version__
 TIMEOUT = 10.0          # s per request: the push thread waits, fail2ban never does
+# s for a bouncer's full list: a LAPI with 100 000 decisions took 13-20 s to answer on a loaded
+# 2-core machine, so the first pull of a large fleet must not time out after TIMEOUT
+STARTUP_TIMEOUT = 300.0
 REFRESH_MARGIN = 60.0   # s: log in again this long before the token expires
 
 
@@ -75,7 +78,7 @@ class Lapi(object):
                 self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
         return self._conn
 
-    def request(self, method, path, body=None, headers=None, query=None):
+    def request(self, method, path, body=None, headers=None, query=None, timeout=None):
         """(status, decoded JSON or None).  LapiError when the LAPI cannot be reached."""
         target = self._base + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = json.dumps(body).encode() if body is not None else None
@@ -85,6 +88,9 @@ class Lapi(object):
         hdrs.update(headers or {})
         for attempt in (0, 1):
             conn = self._connection()
+            conn.timeout = timeout or self.timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(conn.timeout)
             sent = False
             try:
                 conn.request(method, target, body=data, headers=hdrs)
@@ -179,7 +185,7 @@ class Lapi(object):
         if startup:
             q["startup"] = "true"
         status, payload = self.request("GET", "/v1/decisions/stream", headers={"X-Api-Key": self.bouncer_key},
-                                       query=q)
+                                       query=q, timeout=STARTUP_TIMEOUT if startup else None)
         if status in (401, 403):
             raise AuthError("the LAPI at %s refused the bouncer key (%s); check bouncer_key "
                             "(cscli bouncers list; cscli bouncers add NAME)"
