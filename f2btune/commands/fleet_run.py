@@ -36,7 +36,7 @@ def pull(args):
         "pulling %s every %gs (origins %s, scenarios containing %s); %d ignored networks",
         cfg.url, cfg.interval, ",".join(cfg.origins) or "any", ",".join(cfg.scenarios) or "any", len(nets))
     try:
-        puller.run(max_syncs=1 if args.once else None)
+        puller.run(once=args.once)
     except FirewallError as e:
         raise DependencyError(str(e))
     if args.once and not puller.state["syncs"]:

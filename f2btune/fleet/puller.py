@@ -55,8 +55,8 @@ class Puller(object):
         if len(errors) == 2:
             raise FirewallError("no address family could be set up (%s)" % "; ".join(errors.values()))
 
-    def run(self, max_syncs=None):
-        """Poll until ``stop_event`` is set (or ``max_syncs`` successful polls)."""
+    def run(self, once=False):
+        """Poll until ``stop_event`` is set (``once``: a single attempt, then return)."""
         self.setup()
         delay, last_check = 0.0, time.time()
         while not self.stop_event.is_set():
@@ -66,8 +66,6 @@ class Puller(object):
                 if self._failing:
                     log.warning("LAPI %s reachable again", self.config.url)
                     self._failing = None
-                if max_syncs is not None and self.state["syncs"] >= max_syncs:
-                    break
             except lapi_mod.AuthError as e:
                 delay = 60.0
                 self._failed(e)
@@ -79,6 +77,8 @@ class Puller(object):
                 delay = min(BACKOFF_MAX, max(self.config.interval, delay * 2))
                 self.startup = True
                 self._failed(e)
+            if once:
+                break
             if time.time() - last_check >= CHECK_EVERY:
                 last_check = time.time()
                 self.check()

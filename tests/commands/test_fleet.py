@@ -34,3 +34,25 @@ def test_status_with_a_real_lapi(tmp_path, lapi):  # noqa: F811
     p = run_cli("fleet", "--config", conf, "status")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "connection:  ok (machine f2bt19-test logged in)" in p.stdout
+
+
+def test_pull_once_with_the_lapi_down_fails_after_one_attempt(tmp_path, as_root):
+    import shutil
+    import subprocess
+    import sys
+    from f2btune import netns, paths
+    from f2btune.f2b import interpreter_env
+    from tests.conftest import ROOT
+    if not (shutil.which("ipset") and shutil.which("iptables")):
+        import pytest
+        pytest.skip("ipset/iptables not installed")
+    conf = write_conf(str(tmp_path / "fleet.conf"), "http://127.0.0.1:9/", str(tmp_path / "s"))
+    confdir = str(tmp_path / "conf")
+    paths.build_confdir(confdir)
+    with netns.Netns("f2bt19-once%d" % os.getpid()) as ns:
+        p = subprocess.run(netns.exec_args(ns.name, [sys.executable, "-m", "f2btune", "fleet", "--config", conf,
+                                                     "pull", "--once", "--confdir", confdir]),
+                           capture_output=True, text=True, timeout=120, cwd=ROOT, env=interpreter_env())
+    assert p.returncode == 1, p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("f2btune fleet: error: no sync with http://127.0.0.1:9/") and "unreachable" in last
