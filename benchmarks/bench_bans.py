@@ -90,8 +90,9 @@ def _ban(loops, name, confdir, measure):
     wall = time.perf_counter() - t0
     c1, r1 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (c1 - c0) + (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    if getattr(action, "_pending", None):
-        raise RuntimeError("the kernel refused %d ban(s): the figures would be wrong" % len(action._pending))
+    refused = sum(len(f.pending) for f in getattr(action, "families", {}).values())
+    if refused:
+        raise RuntimeError("the kernel refused %d ban(s): the figures would be wrong" % refused)
     return wall if measure == "ban" else cpu
 
 

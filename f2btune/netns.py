@@ -53,10 +53,10 @@ def exec_args(name, args):
     return list(args) if not name else ["ip", "netns", "exec", check_name(name)] + list(args)
 
 
-def run(name, args, check=True, input=None):
-    """Run ``args`` inside namespace ``name``; returns CompletedProcess (text)."""
+def run(name, args, check=True, input=None, env=None):
+    """Run ``args`` inside namespace ``name`` (environment ``env``); returns CompletedProcess (text)."""
     p = subprocess.run(exec_args(name, args), input=input, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True)
+                       stderr=subprocess.PIPE, universal_newlines=True, env=env)
     if check and p.returncode:
         raise DependencyError("%s: %s" % (" ".join(args), (p.stderr or p.stdout).strip()))
     return p
@@ -91,8 +91,8 @@ class Netns(object):
                     pass
             _ip("netns", "delete", self.name, check=False)
 
-    def run(self, args, check=True, input=None):
-        return run(self.name, args, check=check, input=input)
+    def run(self, args, check=True, input=None, env=None):
+        return run(self.name, args, check=check, input=input, env=env)
 
     def pool(self):
         """A one-worker ``fork`` pool whose worker lives inside this namespace."""

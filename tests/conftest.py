@@ -1,4 +1,5 @@
 """Shared fixtures: the real fail2ban, the shared corpus, root-only and small-input switches."""
+import contextlib
 import os
 import shutil
 import subprocess
@@ -45,3 +46,27 @@ def run_cli(*args, env=None, timeout=600, cwd=None):
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "f2btune"] + [str(a) for a in args],
                           capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd or ROOT)
+
+
+@contextlib.contextmanager
+def netns_pool(prefix):
+    """A one-process pool living in a throw-away network namespace ``prefix-<pid>``."""
+    from f2btune import netns
+    ns = netns.Netns("%s-%d" % (prefix, os.getpid()))
+    ns.create()
+    pool = ns.pool()
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
+        ns.delete()
+
+
+@pytest.fixture(scope="module")
+def nsworker(request):
+    """A one-process pool living in its own network namespace, for the tests of one module."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, netfilter)")
+    with netns_pool("f2bt-ns-" + request.module.__name__.rsplit(".", 1)[-1][:12]) as pool:
+        yield pool

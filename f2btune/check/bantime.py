@@ -1,7 +1,6 @@
 """Findings on ban times: escalation without a database, timeouts ipset cannot hold."""
 from f2btune.check.registry import Finding, check, finding_type
-
-IPSET_MAX_TIMEOUT = 2147483   # seconds; ipset rejects larger timeouts (fail2ban #2720)
+from f2btune.kernel.ipset import TIMEOUT_MAX as IPSET_MAX_TIMEOUT
 
 finding_type(
     "increment-no-db", "warning", "bantime.increment without a database",
@@ -9,7 +8,8 @@ finding_type(
     "database (dbfile = :memory: or None) bantime.increment has no effect")
 finding_type(
     "bantime-over-ipset-limit", "warning", "ban time beyond ipset's timeout limit",
-    "ipset rejects timeouts above 2147483 s (about 24.8 days, fail2ban #2720): the ban action fails")
+    "ipset rejects timeouts above 2147483 s (about 24.8 days, fail2ban #2720): the ban action fails "
+    "(f2btune-ipset.py re-arms such bans instead)")
 
 
 def seconds(value):
@@ -36,8 +36,9 @@ def check_increment_db(jail, ctx):
 
 
 def _ipset_actions(jail):
-    return [a.name for a in jail.actions
-            if "ipset" in a.name.lower() or "ipset" in (a.path or "").lower() or "ipset" in a.actionban]
+    """ipset actions that fail on longer timeouts (f2btune-ipset.py re-arms its entries instead)."""
+    return [a.name for a in jail.actions if a.name != "f2btune-ipset" and (
+        "ipset" in a.name.lower() or "ipset" in (a.path or "").lower() or "ipset" in a.actionban)]
 
 
 @check

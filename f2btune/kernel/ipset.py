@@ -10,31 +10,19 @@ Used by the fail2ban action ``action.d/f2btune-ipset.py`` and by f2btune's comma
 import collections
 import errno
 import os
-import socket
 import struct
+import threading
 
 from f2btune.kernel import netlink as nl
+from f2btune.kernel.ipsetwire import (
+    A_ADT, A_DATA, A_FAMILY, A_FLAGS, A_LINENO, A_PROTOCOL, A_REVISION, A_SETNAME, A_SETNAME2, A_TYPENAME,
+    BATCH, CMD_ADD, CMD_CREATE, CMD_DEL, CMD_DESTROY, CMD_FLUSH, CMD_LIST, CMD_PROTOCOL, CMD_RENAME,
+    CMD_SWAP, CMD_TYPE, D_ELEMENTS, D_MAXELEM, D_REFERENCES, D_TIMEOUT, ERR_BUSY, ERR_EXIST, ERR_FIND_TYPE,
+    ERR_HASH_FULL, FAMILY_NAME, FLAG_LIST_HEADER, MAXNAMELEN, NFPROTO, PROTOCOL_MAX, TIMEOUT_MAX,
+    pack_entry, parse_member)
 
-TIMEOUT_MAX = 2147483            # ipset refuses longer timeouts (s); 0 = no timeout
-MAXNAMELEN = 31
-BATCH = 1000                     # entries per netlink message in add_many
-PROTOCOL_MAX = 7
-
-CMD_PROTOCOL, CMD_CREATE, CMD_DESTROY, CMD_FLUSH, CMD_RENAME, CMD_SWAP, CMD_LIST = 1, 2, 3, 4, 5, 6, 7
-CMD_ADD, CMD_DEL, CMD_TYPE = 9, 10, 13
-# attributes of a command, then of its data / entries
-A_PROTOCOL, A_SETNAME, A_TYPENAME, A_REVISION, A_FAMILY, A_FLAGS, A_DATA, A_ADT, A_LINENO = range(1, 10)
-A_SETNAME2 = A_TYPENAME
-D_IP, D_CIDR, D_TIMEOUT, D_CADT_FLAGS = 1, 3, 6, 8
-D_MAXELEM, D_ELEMENTS, D_REFERENCES = 19, 24, 25
-IPADDR_V4, IPADDR_V6 = 1, 2
-FLAG_NOMATCH = 1 << 2            # entry flag (hash:net): an exception inside a larger entry
-FLAG_LIST_HEADER = 1 << 2        # LIST flag: the header only, no members
-NFPROTO = {4: 2, 6: 10}
-FAMILY_NAME = {4: "inet", 6: "inet6"}
-
-ERR_FIND_TYPE, ERR_BUSY, ERR_EXIST = 4098, 4100, 4103
-ERR_HASH_FULL = 4352
+__all__ = ("TIMEOUT_MAX", "MAXNAMELEN", "BATCH", "SetSpec", "SetInfo", "Member", "IpsetError",
+           "SetMismatch", "Ipset", "describe", "reason", "matches", "entry_family")
 
 SetSpec = collections.namedtuple("SetSpec", "stype family maxelem")
 SetInfo = collections.namedtuple("SetInfo", "name stype family timeout maxelem references elements")
@@ -96,45 +84,6 @@ def entry_family(entry):
     return 6 if ":" in entry else 4
 
 
-def _entry(entry, timeout=None, nomatch=False):
-    """The DATA attribute of one entry: "ip" or "ip/cidr", optional timeout and nomatch."""
-    addr, _, cidr = str(entry).partition("/")
-    family = entry_family(addr)
-    try:
-        packed = socket.inet_pton(socket.AF_INET6 if family == 6 else socket.AF_INET, addr)
-    except (OSError, ValueError):
-        raise ValueError("not an IP address: %r" % (entry,))
-    data = nl.nested(D_IP, nl.attr((IPADDR_V6 if family == 6 else IPADDR_V4) | nl.NLA_F_NET_BYTEORDER,
-                                   packed))
-    if cidr:
-        data += nl.u8(D_CIDR, int(cidr))
-    if timeout is not None:
-        if not 0 <= timeout <= TIMEOUT_MAX:
-            raise ValueError("ipset timeout %r out of range 0..%d" % (timeout, TIMEOUT_MAX))
-        data += nl.be32(D_TIMEOUT, int(timeout))
-    if nomatch:
-        data += nl.be32(D_CADT_FLAGS, FLAG_NOMATCH)
-    return nl.nested(A_DATA, data)
-
-
-def _member(payload):
-    """(entry text, Member) of one listed entry."""
-    addr = cidr = timeout = None
-    flags = 0
-    for atype, value in nl.parse(payload):
-        if atype == D_IP:
-            for kind, raw in nl.parse(value):
-                addr = socket.inet_ntop(socket.AF_INET6 if kind == IPADDR_V6 else socket.AF_INET, raw)
-        elif atype == D_CIDR:
-            cidr = value[0]
-        elif atype == D_TIMEOUT:
-            timeout = nl.as_int(value)
-        elif atype == D_CADT_FLAGS:
-            flags = nl.as_int(value)
-    if cidr is not None and cidr != (128 if ":" in addr else 32):
-        addr = "%s/%d" % (addr, cidr)
-    return addr, Member(timeout, bool(flags & FLAG_NOMATCH))
-
 
 class Ipset(object):
     """The ipset subsystem of the current network namespace (thread-safe; socket opened lazily)."""
@@ -142,6 +91,7 @@ class Ipset(object):
     def __init__(self):
         self._nl = None
         self._proto = None
+        self._open = threading.Lock()
         self._names = {}
         self._revisions = {}
 
@@ -152,18 +102,23 @@ class Ipset(object):
 
     def _sock(self):
         if self._nl is None:
-            try:
-                sock = nl.Socket()
-                reply = sock.request(CMD_PROTOCOL, nl.u8(A_PROTOCOL, PROTOCOL_MAX))
-            except OSError as e:
-                raise IpsetError("cannot open the ipset netlink socket: %s" % reason(e.errno), e.errno)
-            if not isinstance(reply, tuple):
-                sock.close()
-                raise IpsetError("ipset netlink: %s" % reason(reply), reply)
-            version = dict(reply[1]).get(A_PROTOCOL, bytes([PROTOCOL_MAX]))
-            self._proto = nl.u8(A_PROTOCOL, min(PROTOCOL_MAX, nl.as_int(version)))
-            self._nl = sock
+            with self._open:
+                if self._nl is None:
+                    self._connect()
         return self._nl
+
+    def _connect(self):
+        try:
+            sock = nl.Socket()
+            reply = sock.request(CMD_PROTOCOL, nl.u8(A_PROTOCOL, PROTOCOL_MAX))
+        except OSError as e:
+            raise IpsetError("cannot open the ipset netlink socket: %s" % reason(e.errno), e.errno)
+        if not isinstance(reply, tuple):
+            sock.close()
+            raise IpsetError("ipset netlink: %s" % reason(reply), reply)
+        version = dict(reply[1]).get(A_PROTOCOL, bytes([PROTOCOL_MAX]))
+        self._proto = nl.u8(A_PROTOCOL, min(PROTOCOL_MAX, nl.as_int(version)))
+        self._nl = sock
 
     def _name(self, setname):
         attr = self._names.get(setname)
@@ -205,8 +160,9 @@ class Ipset(object):
     def _revision(self, stype, family):
         key = (stype, family)
         if key not in self._revisions:
-            attrs = self._proto + nl.string(A_TYPENAME, stype) + nl.u8(A_FAMILY, NFPROTO[family])
-            reply = self._sock().request(CMD_TYPE, attrs)
+            sock = self._sock()
+            reply = sock.request(CMD_TYPE, self._proto + nl.string(A_TYPENAME, stype)
+                                 + nl.u8(A_FAMILY, NFPROTO[family]))
             if not isinstance(reply, tuple):
                 raise IpsetError("set type %s: %s" % (stype, reason(reply)), reply)
             self._revisions[key] = nl.as_int(dict(reply[1])[A_REVISION])
@@ -256,7 +212,7 @@ class Ipset(object):
 
     def add(self, setname, entry, timeout=None, nomatch=False):
         """Add or re-arm one entry; ``timeout`` None = the set's default, 0 = none."""
-        self._call(CMD_ADD, setname, _entry(entry, timeout, nomatch))
+        self._call(CMD_ADD, setname, pack_entry(entry, timeout, nomatch))
 
     def add_many(self, setname, entries):
         """Add [(entry, timeout[, nomatch])] with one message per BATCH; returns the entries of
@@ -267,7 +223,7 @@ class Ipset(object):
         name = self._name(setname)
         for k in range(0, len(entries), BATCH):
             chunk = entries[k:k + BATCH]
-            adt = b"".join(_entry(*e) for e in chunk)
+            adt = b"".join(pack_entry(*e) for e in chunk)
             # the kernel wants a line number with an entry list
             code = sock.request(CMD_ADD, self._proto + name + nl.attr(A_LINENO, struct.pack("=I", 0))
                                 + nl.nested(A_ADT, adt))
@@ -280,7 +236,7 @@ class Ipset(object):
     def delete(self, setname, entry):
         """Delete one entry: True, or False if it was not in the set."""
         try:
-            self._call(CMD_DEL, setname, _entry(entry), nl.NLM_F_EXCL)
+            self._call(CMD_DEL, setname, pack_entry(entry), nl.NLM_F_EXCL)
         except IpsetError as e:
             if e.code == ERR_EXIST:
                 return False
@@ -297,8 +253,8 @@ class Ipset(object):
             for atype, adt in attrs:
                 if atype == A_ADT:
                     for _, payload in nl.parse(adt):
-                        entry, member = _member(payload)
-                        out[entry] = member
+                        entry, timeout, nomatch = parse_member(payload)
+                        out[entry] = Member(timeout, nomatch)
         return out
 
 

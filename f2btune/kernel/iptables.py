@@ -53,7 +53,8 @@ class Iptables(object):
                                universal_newlines=True)
         except OSError as e:
             raise FirewallError("%s cannot run: %s" % (exe, e))
-        return p.returncode, " ".join(p.stdout.split())
+        lines = [line.strip() for line in p.stdout.splitlines() if line.strip()]
+        return p.returncode, lines[0].rstrip(".") if lines else ""   # then only "Try iptables -h"
 
     def has(self, family, rule):
         return self._run(family, ["-C"] + rule)[0] == 0

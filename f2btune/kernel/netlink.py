@@ -91,44 +91,41 @@ class Socket(object):
                                   NLM_F_REQUEST | flags, self._seq, 0) + body)
         return self._seq
 
+    def _replies(self, seq):
+        """Yield (type, message offset, length, datagram) of the replies to request ``seq``."""
+        while True:
+            buf = self._sock.recv(RECV)
+            off = 0
+            while off + 16 <= len(buf):
+                length, mtype, _, mseq, _ = _HDR.unpack_from(buf, off)
+                if mseq == seq:
+                    yield mtype, off, length, buf
+                off += max(16, (length + 3) & ~3)
+
     def request(self, cmd, attrs, flags=0):
         """Send one command, wait for its acknowledgement: 0 or the kernel's positive error code.
 
         A reply other than the ack (e.g. to PROTOCOL or TYPE) is returned as (0, [attrs]).
         """
         with self.lock:
-            seq = self._send(cmd, attrs, flags | NLM_F_ACK)
             reply = None
-            while True:
-                buf = self._sock.recv(RECV)
-                off = 0
-                while off + 16 <= len(buf):
-                    length, mtype, _, mseq, _ = _HDR.unpack_from(buf, off)
-                    if mseq == seq:
-                        if mtype == NLMSG_ERROR:
-                            code = -struct.unpack_from("=i", buf, off + 16)[0]
-                            return code if reply is None or code else (0, reply)
-                        if mtype != NLMSG_DONE:
-                            reply = parse(buf, off + 20, off + length)
-                    off += max(16, (length + 3) & ~3)
+            for mtype, off, length, buf in self._replies(self._send(cmd, attrs, flags | NLM_F_ACK)):
+                if mtype == NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", buf, off + 16)[0]
+                    return code if reply is None or code else (0, reply)
+                if mtype != NLMSG_DONE:
+                    reply = parse(buf, off + 20, off + length)
 
     def dump(self, cmd, attrs):
         """Send a dump request: (0, [[attrs] per message]) or (error code, partial list)."""
         with self.lock:
-            seq = self._send(cmd, attrs, NLM_F_DUMP)
             messages = []
-            while True:
-                buf = self._sock.recv(RECV)
-                off = 0
-                while off + 16 <= len(buf):
-                    length, mtype, _, mseq, _ = _HDR.unpack_from(buf, off)
-                    if mseq == seq:
-                        if mtype == NLMSG_DONE:
-                            return 0, messages
-                        if mtype == NLMSG_ERROR:
-                            code = -struct.unpack_from("=i", buf, off + 16)[0]
-                            if code:
-                                return code, messages
-                        else:
-                            messages.append(parse(buf, off + 20, off + length))
-                    off += max(16, (length + 3) & ~3)
+            for mtype, off, length, buf in self._replies(self._send(cmd, attrs, NLM_F_DUMP)):
+                if mtype == NLMSG_DONE:
+                    return 0, messages
+                if mtype == NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", buf, off + 16)[0]
+                    if code:
+                        return code, messages
+                else:
+                    messages.append(parse(buf, off + 20, off + length))

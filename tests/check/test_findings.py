@@ -140,3 +140,8 @@ def test_config_error_jail(tmp_path):
     report = run_check(conf)
     assert ids(report, "broken") == ["config-error"]
     assert [j.name for j in report.config.jails] == ["test", "broken"]
+
+
+def test_f2btune_ipset_rearms_past_the_ipset_limit(tmp_path):
+    conf = make_conf(tmp_path, jail="action = f2btune-ipset.py[name=test]\nbantime = 30d\n")
+    assert "bantime-over-ipset-limit" not in ids(run_check(conf))

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from f2btune import netns, paths
+from f2btune.f2b import interpreter_env
 from tests.conftest import ROOT
 
 JAIL = "f2btune-synflood"
@@ -112,8 +113,10 @@ class Lab(object):
     # -- helpers ---------------------------------------------------------------------------------
 
     def f2b(self, *args, check=True):
-        """fail2ban-client with the private config, run inside the victim namespace."""
-        p = self.victim.run(["fail2ban-client", "-c", self.confdir] + list(args), check=False)
+        """fail2ban-client with the private config, run inside the victim namespace; the server
+        it starts (Debian's, /usr/bin/python3) imports f2btune from this source tree."""
+        p = self.victim.run(["fail2ban-client", "-c", self.confdir] + list(args), check=False,
+                            env=interpreter_env())
         if check and p.returncode:
             raise AssertionError("fail2ban-client %s: %s%s\n--- fail2ban.log:\n%s" % (
                 " ".join(args), p.stdout, p.stderr, self.tail(self.f2blog)))
@@ -123,9 +126,13 @@ class Lab(object):
         self.f2b("start")
         self.wait(lambda: "Currently banned" in self.f2b("status", JAIL, check=False), 20, "jail start")
 
+    def ends(self):
+        """{ip: end of ban (epoch s, 1 s resolution)} as fail2ban sees it (get JAIL banip --with-time)."""
+        return ban_ends(self.f2b("get", JAIL, "banip", "--with-time"))
+
     def banned(self):
-        """{ip: seconds left} as fail2ban sees it (get JAIL banip --with-time)."""
-        return seconds_left(self.f2b("get", JAIL, "banip", "--with-time"))
+        """{ip: seconds left} as fail2ban sees it."""
+        return seconds_left(self.ends())
 
     def kernel(self, family=4):
         """{ip: kernel timeout} of the action's set in the victim namespace ({} if absent)."""
@@ -163,16 +170,20 @@ class Lab(object):
             return "(no %s)" % path
 
 
-def seconds_left(out):
-    """{ip: seconds left} from the output of ``fail2ban-client get JAIL banip --with-time``."""
-    now = time.time()
-    left = {}
+def ban_ends(out):
+    """{ip: end of ban (epoch s)} from the output of ``fail2ban-client get JAIL banip --with-time``."""
+    ends = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
-            end = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
-            left[parts[0]] = end - now
-    return left
+            ends[parts[0]] = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
+    return ends
+
+
+def seconds_left(ends):
+    """{ip: seconds left} of :func:`ban_ends`' result."""
+    now = time.time()
+    return dict((ip, end - now) for ip, end in ends.items())
 
 
 def _lab(tmp_path, action):

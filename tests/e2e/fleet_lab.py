@@ -17,7 +17,7 @@ import time
 from f2btune import netns, paths
 from f2btune.f2b import interpreter_env
 from tests.conftest import ROOT
-from tests.e2e.conftest import Lab, seconds_left
+from tests.e2e.conftest import Lab, ban_ends, seconds_left
 from tests.fleet.lapi_lab import Lapi
 
 PORT = 2222
@@ -87,7 +87,7 @@ class Host(object):
 
     def banned(self, jail=JAIL):
         """{ip: seconds left} as fail2ban sees it."""
-        return seconds_left(self.f2b("get", jail, "banip", "--with-time"))
+        return seconds_left(ban_ends(self.f2b("get", jail, "banip", "--with-time")))
 
     def fail(self, ip, count=3):
         """``count`` sshd failure lines from ``ip`` in this host's auth.log."""
