@@ -19,11 +19,13 @@ import subprocess
 import tempfile
 
 from f2btune.errors import DependencyError, InputError
+from f2btune.fleet.unit import UNIT_PATH as FLEET_UNIT
 
 CONFDIR = "etc/fail2ban"
 DROPIN = "etc/systemd/system/fail2ban.service.d/f2btune.conf"
 MANIFEST = "var/lib/f2btune/install-manifest.json"
 BACKUP_SUFFIX = ".f2btune-backup"
+UNITS = (DROPIN, FLEET_UNIT)   # a change needs a daemon-reload
 
 
 class Step:
@@ -120,7 +122,7 @@ def debian_package_installed(root):
     return os.path.exists(_abs(root, "var/lib/dpkg/info/%s.list" % DEBIAN_PACKAGE))
 
 
-def wanted_files(source=None, server_dropin=False, python=None, snippets=True, launcher=None):
+def wanted_files(source=None, server_dropin=False, python=None, snippets=True, launcher=None, fleet_pull=False):
     """{relative target path: bytes} of everything install places (the drop-in names ``launcher``)."""
     from f2btune.paths import snippet_files
     files = {}
@@ -136,6 +138,9 @@ def wanted_files(source=None, server_dropin=False, python=None, snippets=True, l
         except ImportError as e:
             raise DependencyError("the systemd drop-in needs f2btune.server: %s" % e)
         files[DROPIN] = dropin_text(python=python, f2btune=launcher).encode()
+    if fleet_pull:
+        from f2btune.fleet.unit import unit_text
+        files[FLEET_UNIT] = unit_text().encode()
     return files
 
 
@@ -145,7 +150,7 @@ def check_root(root):
         raise InputError("no fail2ban configuration in %s (install fail2ban first; f2btune adds to it)" % conf)
 
 
-def install(root="/", source=None, server_dropin=False, dry_run=False, python=None):
+def install(root="/", source=None, server_dropin=False, dry_run=False, python=None, fleet_pull=False):
     """Install f2btune's snippets under ``root``; returns the list of :class:`Step`."""
     root = os.path.abspath(root)
     check_root(root)
@@ -159,7 +164,7 @@ def install(root="/", source=None, server_dropin=False, dry_run=False, python=No
         from f2btune import dropin
         launcher = dropin.launcher(root)
         dropin.check(root, launcher, python)
-    for rel, data in sorted(wanted_files(source, server_dropin, python, snippets, launcher).items()):
+    for rel, data in sorted(wanted_files(source, server_dropin, python, snippets, launcher, fleet_pull).items()):
         target = _abs(root, rel)
         want = digest(data)
         have = file_digest(target) if os.path.lexists(target) else None
@@ -193,7 +198,7 @@ def install(root="/", source=None, server_dropin=False, dry_run=False, python=No
         manifest["files"][rel] = entry
     if not dry_run and any(s.changes for s in steps):
         save_manifest(root, manifest)
-    if server_dropin and any(s.path == DROPIN and s.changes for s in steps):
+    if any(s.path in UNITS and s.changes for s in steps):
         steps.extend(_daemon_reload(root, dry_run))
     return steps
 
@@ -250,7 +255,7 @@ def uninstall(root="/", dry_run=False):
             continue
         else:
             steps.append(Step("remove", rel))
-            dropin_changed = dropin_changed or rel == DROPIN
+            dropin_changed = dropin_changed or rel in UNITS
             if not dry_run:
                 os.unlink(target)
         if backup and os.path.exists(_abs(root, backup)):

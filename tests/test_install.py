@@ -155,6 +155,19 @@ def test_server_dropin_without_a_launcher_in_the_root_changes_nothing(root):
     assert snapshot(root) == before
 
 
+def test_fleet_pull_unit(root):
+    from f2btune.fleet.unit import unit_text
+    before = snapshot(root)
+    steps = inst.install(root, fleet_pull=True)
+    path = os.path.join(root, inst.FLEET_UNIT)
+    text = open(path).read()
+    assert text == unit_text() and "fleet pull\n" in text and "Restart=always" in text
+    assert ("skip", "systemctl daemon-reload") in [(s.action, s.path) for s in steps]
+    assert all(s.action == "unchanged" for s in inst.install(root, fleet_pull=True))
+    inst.uninstall(root)
+    assert snapshot(root) == before
+
+
 def test_debian_package_owns_snippets(root):
     info = os.path.join(root, "var/lib/dpkg/info")
     os.makedirs(info)

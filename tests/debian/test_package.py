@@ -56,7 +56,7 @@ def test_relations(deb):
         assert pkg in depends
     assert "pyperf" not in depends   # not packaged in bookworm
     assert deb_field(deb, "Recommends") == "python3-pyinotify, python3-systemd"
-    assert deb_field(deb, "Suggests") == "pypy3"
+    assert deb_field(deb, "Suggests") == "crowdsec, crowdsec-firewall-bouncer, pypy3"
     assert deb_field(deb, "Enhances") == "fail2ban"
     assert deb_field(deb, "Architecture") == "all"
 
@@ -72,7 +72,9 @@ def test_contents_and_conffiles(deb, tmp_path):
     for rel in ("usr/bin/f2btune", "usr/lib/python3/dist-packages/f2btune/__init__.py",
                 "usr/lib/python3/dist-packages/f2btune/check/registry.py",
                 "usr/share/man/man1/f2btune.1.gz", "usr/share/doc/fail2ban-f2btune/copyright",
-                "usr/share/f2btune/systemd/fail2ban.service.d/f2btune.conf"):
+                "usr/share/f2btune/systemd/fail2ban.service.d/f2btune.conf",
+                "usr/share/f2btune/systemd/f2btune-fleet-pull.service",
+                "usr/share/doc/fail2ban-f2btune/fleet-architecture.svg"):
         assert (x / rel).exists(), rel
     # the drop-in is shipped inert: nothing under the unit search path
     assert not (x / "usr/lib/systemd").exists() and not (x / "lib/systemd").exists()

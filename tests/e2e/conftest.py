@@ -146,18 +146,11 @@ class Lab(object):
 
     def ends(self):
         """{ip: end of ban (epoch s, 1 s resolution)} as fail2ban sees it (get JAIL banip --with-time)."""
-        out = self.f2b("get", self.jail, "banip", "--with-time")
-        ends = {}
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
-                ends[parts[0]] = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
-        return ends
+        return ban_ends(self.f2b("get", self.jail, "banip", "--with-time"))
 
     def banned(self):
         """{ip: seconds left} as fail2ban sees it."""
-        now = time.time()
-        return dict((ip, end - now) for ip, end in self.ends().items())
+        return seconds_left(self.ends())
 
     def kernel(self, family=4):
         """{ip: kernel timeout} of the action's set in the victim namespace ({} if absent)."""
@@ -193,6 +186,22 @@ class Lab(object):
                 return "".join(f.readlines()[-n:])
         except OSError:
             return "(no %s)" % path
+
+
+def ban_ends(out):
+    """{ip: end of ban (epoch s)} from the output of ``fail2ban-client get JAIL banip --with-time``."""
+    ends = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[3] == "+" and parts[5] == "=":
+            ends[parts[0]] = time.mktime(time.strptime(parts[6] + " " + parts[7], "%Y-%m-%d %H:%M:%S"))
+    return ends
+
+
+def seconds_left(ends):
+    """{ip: seconds left} of :func:`ban_ends`' result."""
+    now = time.time()
+    return dict((ip, end - now) for ip, end in ends.items())
 
 
 def _lab(tmp_path, action, **options):
