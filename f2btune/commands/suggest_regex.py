@@ -41,6 +41,8 @@ def add_arguments(parser):
     parser.add_argument("--write", metavar="FILE",
                         help="write the filter to FILE (e.g. my-filter.conf) and a failJSON sample "
                              "beside it (FILE without .conf + .sample), checked with samplestestcase")
+    parser.add_argument("--force", action="store_true",
+                        help="with --write: replace existing files (a .bak copy of each is kept)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--no-bench", action="store_true",
                         help="skip the speed measurement (speedup: null)")
@@ -49,14 +51,18 @@ def add_arguments(parser):
 def run(args):
     import json
     from f2btune.errors import ExitStatus
-    from f2btune.suggest.core import suggest
+    from f2btune.suggest.core import suggest_filter
     from f2btune.suggest.report import render
 
-    result = suggest(args.log, failregex=args.failregex, filter_spec=args.filter, match=args.match,
-                     confdir=args.confdir, bench=not args.no_bench, write=args.write)
+    result = suggest_filter(args.log, failregex=args.failregex, filter_spec=args.filter,
+                            match=args.match, confdir=args.confdir, bench=not args.no_bench,
+                            write=args.write, force=args.force)
     result.pop("_samples", None)
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     else:
         print(render(result))
-    return ExitStatus.OK if result["equivalent"] else ExitStatus.PROBLEMS
+    written = result.get("written")
+    if not result["equivalent"] or (written and not written.get("filter")):
+        return ExitStatus.PROBLEMS
+    return ExitStatus.OK
