@@ -4,6 +4,7 @@ Tried in order, the first one that proves equivalent wins (else the one with the
 faults): the message stem after the address, the whole line, the whole line with constant
 KEY=value fields literal.
 """
+import itertools
 import os
 
 from f2btune.errors import InputError
@@ -12,6 +13,7 @@ from f2btune.suggest import build, prove, writer
 SUGGESTED_NAME = "f2btune-suggested"
 USEDNS = "raw"  # <HOST> may match names, never resolved: the proof compares the text extracted
 MODES = (("stem", False), ("full", False), ("full", True))
+_SERIAL = itertools.count(1)   # fail2ban caches parsed config files by name: one name per attempt
 
 
 def one_line(e):
@@ -23,11 +25,11 @@ class Attempt(object):
         self.sug, self.path, self.flt, self.cand, self.proof, self.mode = sug, path, flt, cand, proof, mode
 
 
-def filter_file(workdir, sug, choice, name=SUGGESTED_NAME):
-    """Write the suggestion as workdir/filter.d/NAME.conf; return its path."""
-    d = os.path.join(workdir, "filter.d")
+def filter_file(workdir, sug, choice):
+    """Write the suggestion as workdir/attempts/<a new name>.conf; return its path."""
+    d = os.path.join(workdir, "attempts")
     os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, name + ".conf")
+    path = os.path.join(d, "%s-%d.conf" % (SUGGESTED_NAME, next(_SERIAL)))
     with open(path, "w") as f:
         f.write("\n".join(writer.definition(sug.prefregex, sug.failregex, choice.patterns)) + "\n")
     return path
@@ -41,21 +43,21 @@ def make(path):
         raise build.NoAnchor("fail2ban rejects the regex built from this sample: %s" % one_line(e))
 
 
-def attempt(positives, choice, workdir, lines, base, mode, all_positives=None):
+def attempt(positives, choice, workdir, lines, base, mode, all_positives, base_flt):
     sug = build.build_regexes(positives, tails=mode[0], strict=mode[1])
     path = filter_file(workdir, sug, choice)
     flt = make(path)
     cand = prove.failures(flt, lines)
-    proof = prove.verdict(sug, choice.detector(), lines, base, cand, all_positives or positives, make(path))
+    proof = prove.verdict(sug, choice.detector(), lines, base, cand, all_positives, make(path), base_flt)
     return Attempt(sug, path, flt, cand, proof, mode)
 
 
-def best_attempt(positives, choice, workdir, lines, base, all_positives=None, modes=MODES):
+def best_attempt(positives, choice, workdir, lines, base, all_positives, base_flt, modes=MODES):
     """The first equivalent attempt over ``modes``, else the one with the fewest faults."""
     best = None
     for mode in modes:
         try:
-            a = attempt(positives, choice, workdir, lines, base, mode, all_positives)
+            a = attempt(positives, choice, workdir, lines, base, mode, all_positives, base_flt)
         except build.NoAnchor:
             if mode == modes[-1] and best is None:
                 raise

@@ -140,7 +140,7 @@ def suggest_filter(log, failregex=None, filter_spec=None, match=None, confdir=No
     workdir = tempfile.mkdtemp(prefix="f2btune-suggest-%d-" % os.getpid())
     try:
         try:
-            best = _search(learn, positives, choice, workdir, lines, base)
+            best = _search(learn, positives, choice, workdir, lines, base, baseline.make())
         except build.NoAnchor as e:
             result["no_anchor"] = str(e)
             return result
@@ -163,13 +163,14 @@ def suggest_filter(log, failregex=None, filter_spec=None, match=None, confdir=No
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _search(learn, positives, choice, workdir, lines, base):
-    best = attempt.best_attempt(learn, choice, workdir, lines, base, positives)
+def _search(learn, positives, choice, workdir, lines, base, base_flt):
+    best = attempt.best_attempt(learn, choice, workdir, lines, base, positives, base_flt)
     missed = {m.index for m in best.proof["missed"] if m.candidate is None}
     if missed and len(learn) < len(positives):
         # shapes the spread did not see: learn them too, once
         more = [p for p in positives if p.index in missed]
-        again = attempt.best_attempt(learn + _spread(more, 500), choice, workdir, lines, base, positives)
+        again = attempt.best_attempt(learn + _spread(more, 500), choice, workdir, lines, base, positives,
+                                     base_flt)
         if again.proof["score"] < best.proof["score"]:
             best = again
     return best

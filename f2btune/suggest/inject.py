@@ -5,7 +5,8 @@ Adversarial: each variable field of a shape's lines (a user name, a quoted messa
 address spot and the rest of the line with another address in it (the classic user-name
 injection). Text carrying an address is also appended, and written right after the address.
 A safe filter never reports the injected address (it may still report the real one, or none).
-Near-miss: the message's first keyword changed; a safe filter does not match it.
+Near-miss: one keyword of the message changed; a safe filter does not match such a line where
+the baseline does not match it either.
 """
 import re
 
@@ -72,15 +73,22 @@ def adversarial(group, member):
     return [(v, inj) for v in dict.fromkeys(out)]
 
 
-def near_miss(group, member):
-    """The line with the message's first keyword changed, or None."""
-    for tok, is_field in _fields(group, member):
-        if is_field or tok.kind not in ("w", "q", "kq") or len(re.findall(r"[A-Za-z]", tok.text)) < 3:
+def near_misses(member, limit=40):
+    """The line with one keyword of its message changed at a time (the baseline's words among
+    them): lines of the same form that are not the failure."""
+    out = []
+    before, after = around(member.rest, member.span, rstrip=False)
+    for tok in before + after:
+        if tok.kind not in ("w", "q", "kq") or len(re.findall(r"[A-Za-z]", tok.text)) < 3:
             continue
         word = re.sub(r"[A-Za-z]{3,}", lambda m: m.group()[::-1] if m.group()[::-1] != m.group()
                       else m.group() + "x", tok.text, count=1)
-        return _replace(member.line, member.rest, tok, word)
-    return None
+        v = _replace(member.line, member.rest, tok, word)
+        if v and v != member.line:
+            out.append(v)
+        if len(out) >= limit:
+            break
+    return out
 
 
 def variants(suggestion):
@@ -89,7 +97,5 @@ def variants(suggestion):
     for g in suggestion.groups:
         for m in g.members[:PER_SHAPE]:
             adv.extend(adversarial(g, m))
-            n = near_miss(g, m)
-            if n:
-                near.append(n)
+            near.extend(near_misses(m))
     return adv, near

@@ -71,7 +71,7 @@ def _same_shape(sug, dd, line, host, known):
     return where.injection is None and shape_key_of(rest, (where.start, where.end)) in known
 
 
-def verdict(sug, dd, lines, base, cand, positives, flt):
+def verdict(sug, dd, lines, base, cand, positives, flt, base_flt):
     """The proof of one suggestion (its Filter ``flt`` gave ``cand`` over ``lines``)."""
     by_index = {p.index: p for p in positives}
     missed = [Mismatch(p.index, p.line, base[p.index], cand[p.index]) for p in positives
@@ -83,8 +83,8 @@ def verdict(sug, dd, lines, base, cand, positives, flt):
     adv, near = inject.variants(sug)
     got = failures(flt, [v for v, _ in adv])
     adv_taken = [v for (v, inj), c in zip(adv, got) if c == inj]
-    near_got = failures(flt, near)
-    near_taken = [v for v, c in zip(near, near_got) if c is not None]
+    near = [v for v, b in zip(near, failures(base_flt, near)) if b is None]
+    near_taken = [v for v, c in zip(near, failures(flt, near)) if c is not None]
     ok = not (missed or taken or near_lines or adv_taken or near_taken)
     return {
         "equivalent": ok, "missed": missed,

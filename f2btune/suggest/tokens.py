@@ -34,7 +34,7 @@ def user_position(prev):
 
 def lit(text):
     """A literal for a fail2ban regex: re-escaped, '<' kept away from fail2ban's tag syntax."""
-    return re.escape(text).replace("<", "[<]").replace(">", "[>]") if text else ""
+    return re.escape(text).replace("\\ ", " ").replace("<", "[<]").replace(">", "[>]") if text else ""
 
 
 class Token(object):
