@@ -53,7 +53,7 @@ def prepare(name, workdir, min_lines):
 
 def run(filters, bench, min_lines):
     from f2btune.errors import F2btuneError
-    from f2btune.suggest.core import suggest
+    from f2btune.suggest.core import suggest_filter
     rows = []
     with tempfile.TemporaryDirectory(prefix="f2btune-suggest-report-%d-" % os.getpid()) as tmp:
         for name in filters:
@@ -62,7 +62,7 @@ def run(filters, bench, min_lines):
                 continue
             path, n, reps = prepare(name, tmp, min_lines)
             try:
-                r = suggest(path, filter_spec=name, bench=bench)
+                r = suggest_filter(path, filter_spec=name, bench=bench)
             except F2btuneError as e:
                 rows.append({"filter": name, "error": str(e)})
                 continue

@@ -1,8 +1,8 @@
 """One attempt: build regexes from positives, write them as a filter file, prove them.
 
 Tried in order, the first one that proves equivalent wins (else the one with the fewest
-faults): the message stem after the address, the whole line, the whole line with constant
-KEY=value fields literal.
+faults): the message stem after the address, then the whole line; first with words that vary
+as fields, then with message words literal; last with every constant value literal.
 """
 import itertools
 import os
@@ -12,7 +12,7 @@ from f2btune.suggest import build, prove, writer
 
 SUGGESTED_NAME = "f2btune-suggested"
 USEDNS = "raw"  # <HOST> may match names, never resolved: the proof compares the text extracted
-MODES = (("stem", False), ("full", False), ("full", True))
+MODES = (("stem", 0), ("full", 0), ("stem", 1), ("full", 1), ("full", 2))
 _SERIAL = itertools.count(1)   # fail2ban caches parsed config files by name: one name per attempt
 
 

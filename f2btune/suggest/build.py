@@ -16,6 +16,7 @@ from f2btune.suggest.tokens import lit
 
 MAX_TEMPLATES = 40
 MIN_POSITIVES = 2
+MAX_TAGS = 8        # program names a syslog header lists before it is no header
 
 HOST_RE = re.compile(r"^[\w.:-]+$")
 TAG_RE = re.compile(r"^([A-Za-z][\w./-]*?)(\([^)\s]*\))?(\[\d+\])?:$")
@@ -49,7 +50,7 @@ def syslog_header(texts):
         names.add(m.group(1))
         pids.add((bool(m.group(2)), bool(m.group(3))))
         rests.append(words[2])
-    if len(names) > 3:
+    if len(names) > MAX_TAGS:
         return None
     name_re = lit(next(iter(names))) if len(names) == 1 else "(?:%s)" % "|".join(lit(n) for n in sorted(names))
     paren = {a for a, _ in pids}
@@ -154,11 +155,12 @@ def _anchor(groups):
     return common
 
 
-def build_regexes(positives, tails="full", strict=False):
+def build_regexes(positives, tails="full", strict=0):
     """A :class:`Suggestion` for these positives (list of :class:`Positive` with ``content``).
 
     ``tails``: 'full' (the whole line after the address, anchored with $), 'stem' (the first
-    words after the address), 'none'. ``strict``: constant KEY=value fields stay literal."""
+    words after the address), 'none'. ``strict``: 0 words that vary become fields, 1 message
+    words stay literal, 2 constant values stay literal too."""
     distinct = len({p.line for p in positives})
     if distinct < MIN_POSITIVES:
         raise NoAnchor("sample too small: %d distinct matching line(s), need at least %d to tell "

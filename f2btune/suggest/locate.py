@@ -27,10 +27,12 @@ class Located(object):
 
 @functools.lru_cache(maxsize=8192)
 def _as_ip(text):
+    """The address (an IPv4-mapped IPv6 address as its IPv4 one, as fail2ban reports it)."""
     try:
-        return ipaddress.ip_address(text)
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip
 
 
 def addresses_in(text):
@@ -65,14 +67,25 @@ def _why_untrusted(tokens, start, end, text):
         if t.start <= start < t.end:
             if t.kind in ("q", "kq"):
                 body = t.text.split("=", 1)[1] if t.kind == "kq" else t.text
-                if body[1:-1].strip("[]") != text[start:end]:
-                    return "inside quoted text"
-                return None
+                if body[1:-1].strip("[]") == text[start:end] or _in_field_list(body, t, start, end):
+                    return None
+                return "inside quoted text"
             prev = [p for p in tokens[:i] if p.kind != "sp"]
             if t.start == start and prev and user_position(prev[-1].text):
                 return "in the user-name position after %r" % prev[-1].text
             return None
     return None
+
+
+def _in_field_list(body, token, start, end):
+    """True when a quoted string is a list of key=value fields (audit's msg='op=... addr=A')
+    and the address is one whole value of it, outside the nested quotes."""
+    inner_start = token.end - len(body) + 1
+    inner = tokenise(body[1:-1], inner_start)
+    if any(t.kind not in ("kv", "kq", "sp") for t in inner):
+        return False
+    return any(t.kind == "kv" and t.end == end and t.text.endswith("=" + body[1:-1][start - inner_start:end - inner_start])
+               for t in inner)
 
 
 def locate(text, host, hints=()):

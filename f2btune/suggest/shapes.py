@@ -9,7 +9,7 @@ narrowest regex covering its values (:func:`f2btune.suggest.tokens.column`). ``A
 import collections
 import re
 
-from f2btune.suggest.tokens import around, column, digits_generalised, lit
+from f2btune.suggest.tokens import around, column, digits_generalised, lit, message_word
 
 STEM_WORDS = 4      # words of the message kept after the address in 'stem' mode
 IP_RE = re.compile(r"^\[?[0-9a-fA-F:.]+\]?$")
@@ -83,13 +83,28 @@ def _columns(rows, strict, edge):
     return pieces, constant
 
 
-def shapes(positives, tails="full", strict=False):
-    """Group positives (with ``.content`` and ``.span``) into :class:`Shape` objects."""
+def _words(tokens):
+    """The message words of a token row (``strict`` >= 1: lines differing in them differ)."""
+    out, prev = [], ""
+    for t in tokens:
+        out.append(message_word(t, prev))
+        if t.kind != "sp":
+            prev = t.text
+    return tuple(out)
+
+
+def shapes(positives, tails="full", strict=0):
+    """Group positives (with ``.rest`` and ``.span``) into :class:`Shape` objects.
+
+    ``strict`` 0: words that vary between lines of one form become fields; 1 and 2: only
+    values do (user names, numbers, quoted values), message words stay literal."""
     groups = collections.OrderedDict()
     for p in positives:
         before, tag, after, cut = _split(p, tails)
         key = (cut, tuple(t.key() for t in before), tag, tuple(t.key() for t in after),
                _first_word(before), _first_word(after))
+        if strict:
+            key += (_words(before), _words(after))
         groups.setdefault(key, []).append((p, before, after))
     out = []
     for key, members in groups.items():

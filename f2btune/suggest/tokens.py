@@ -24,12 +24,24 @@ SQ_BODY = r"[^']*"
 # the longer ones only as labels ("login:", "name=")
 USER_WORDS = {"user", "for", "account"}
 USER_LABELS = {"user", "account", "login", "username", "name", "uname"}
+MESSAGE_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[:;,.!?]*$")
 
 
 def user_position(prev):
     """True when the word after ``prev`` is a value a client chooses."""
     low = prev.lower()
     return low in USER_WORDS or (low[-1:] in (":", "=") and low[:-1] in USER_LABELS)
+
+
+def message_word(token, prev):
+    """The token's text when it is a word of the message (not a value a client chose)."""
+    if token.kind == "w" and MESSAGE_WORD.match(token.text) and not user_position(prev):
+        return token.text
+    if token.kind in ("q", "kq"):
+        inner = quoted_inner(token.text)[1]
+        first = inner.split(" ", 1)[0]
+        return first if " " in inner and MESSAGE_WORD.match(first) else None
+    return None
 
 
 def lit(text):
@@ -109,11 +121,12 @@ def _quoted_class(values, quote, keep_words):
     return lit(quote) + prefix + body + lit(quote)
 
 
-def column(tokens, prev, follow, strict=False):
+def column(tokens, prev, follow, strict=0):
     """(regex, generalised_constant) for the aligned ``tokens`` of one position.
 
     ``prev``: the text of the previous non-space token (value-position test), ``follow``: the
-    text right after (the delimiter a field must not swallow). ``generalised_constant`` is True
+    text right after (the delimiter a field must not swallow). ``strict`` 2: constant values
+    stay literal wherever they are. ``generalised_constant`` is True
     when a value the sample never varied was made a field because of its position.
     """
     kind = tokens[0].kind
@@ -129,10 +142,10 @@ def column(tokens, prev, follow, strict=False):
         if kind == "kq":
             q = vals[0][:1]
             inner = [v[1:-1] for v in vals]
-            if same and (strict or " " in inner[0]):
+            if same and (strict > 1 or " " in inner[0]):
                 return lit(values[0]), False
             return lit(key) + _quoted_class(inner, q, not same), same
-        if same and (strict or not vals[0]):
+        if same and (strict > 1 or not vals[0]):
             return lit(values[0]), False
         if all(v.isdigit() for v in vals):
             return lit(key) + r"\d+", same
@@ -141,12 +154,12 @@ def column(tokens, prev, follow, strict=False):
         q, _ = quoted_inner(values[0])
         inner = [quoted_inner(v)[1] for v in values]
         json_key = follow.startswith(":")
-        if same and (strict or json_key or " " in inner[0] or prev.endswith(("[", "("))):
+        if same and (strict > 1 or json_key or " " in inner[0] or prev.endswith(("[", "("))):
             return lit(values[0]), False
         return _quoted_class(inner, q, not same), same
     # words
     if same:
-        if not strict and user_position(prev) and not values[0].isdigit():
+        if strict < 2 and user_position(prev) and not values[0].isdigit() and not user_position(values[0]):
             return _word_class(values, follow), True
         if values[0].isdigit():
             return r"\d+", False
