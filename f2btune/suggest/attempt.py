@@ -2,7 +2,8 @@
 
 Tried in order, the first one that proves equivalent wins (else the one with the fewest
 faults): the message stem after the address, then the whole line; first with words that vary
-as fields, then with message words literal; last with every constant value literal.
+as fields, then with the message words seen as alternatives, then with lines of other message
+words as other shapes; last with every constant value literal.
 """
 import itertools
 import os
@@ -12,7 +13,7 @@ from f2btune.suggest import build, prove, writer
 
 SUGGESTED_NAME = "f2btune-suggested"
 USEDNS = "raw"  # <HOST> may match names, never resolved: the proof compares the text extracted
-MODES = (("stem", 0), ("full", 0), ("stem", 1), ("full", 1), ("full", 2))
+MODES = (("stem", 0), ("full", 0), ("stem", 1), ("full", 1), ("stem", 2), ("full", 2), ("full", 3))
 _SERIAL = itertools.count(1)   # fail2ban caches parsed config files by name: one name per attempt
 
 

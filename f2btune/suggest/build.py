@@ -59,7 +59,7 @@ def syslog_header(texts):
     if True in paren:
         head += r"(?:\([^)\s]*\))" + ("" if paren == {True} else "?")
     if True in pid:
-        head += r"\[\d+\]" + ("" if pid == {True} else "?")
+        head += r"\[\d+\]" if pid == {True} else r"(?:\[\d+\])?"
     head += r":\s"
     return head, rests, sorted(names)
 
@@ -159,8 +159,8 @@ def build_regexes(positives, tails="full", strict=0):
     """A :class:`Suggestion` for these positives (list of :class:`Positive` with ``content``).
 
     ``tails``: 'full' (the whole line after the address, anchored with $), 'stem' (the first
-    words after the address), 'none'. ``strict``: 0 words that vary become fields, 1 message
-    words stay literal, 2 constant values stay literal too."""
+    words after the address), 'none'. ``strict``: see :func:`.shapes.shapes`;
+    3 also keeps every constant value literal."""
     distinct = len({p.line for p in positives})
     if distinct < MIN_POSITIVES:
         raise NoAnchor("sample too small: %d distinct matching line(s), need at least %d to tell "

@@ -9,7 +9,8 @@ narrowest regex covering its values (:func:`f2btune.suggest.tokens.column`). ``A
 import collections
 import re
 
-from f2btune.suggest.tokens import around, column, digits_generalised, lit, message_word
+from f2btune.suggest.tokens import (DQ_BODY, SQ_BODY, around, column, digits_generalised, lit,
+                                    message_word)
 
 STEM_WORDS = 4      # words of the message kept after the address in 'stem' mode
 IP_RE = re.compile(r"^\[?[0-9a-fA-F:.]+\]?$")
@@ -62,6 +63,16 @@ def _split(p, tails):
     return before, host_tag(text[s:e]), after, cut
 
 
+def _alternation(col, words):
+    """Message words that vary in one position: each literal, one of them."""
+    if col[0].kind == "w":
+        return "(?:%s)" % "|".join(lit(w) for w in sorted({t.text for t in col}))
+    q, body = col[0].text[0] if col[0].kind == "q" else col[0].text.split("=", 1)[1][0], DQ_BODY
+    key = lit(col[0].text.split("=", 1)[0] + "=") if col[0].kind == "kq" else ""
+    return key + lit(q) + "(?:%s) " % "|".join(lit(w) for w in sorted(words)) + (
+        body if q == '"' else SQ_BODY) + lit(q)
+
+
 def _columns(rows, strict, edge):
     """Regex pieces for aligned token rows; ``edge`` 'left'/'right' keeps the token touching
     the address literal (digits generalised): it names the address's spot."""
@@ -76,6 +87,10 @@ def _columns(rows, strict, edge):
             continue
         prev = next((rows[0][j].text for j in range(i - 1, -1, -1) if rows[0][j].kind != "sp"), "")
         follow = rows[0][i + 1].text if i + 1 < n else ("" if edge == "right" else "<ADDR>")
+        words = {message_word(t, prev) for t in col} if strict == 1 else {None}
+        if None not in words and len(words) > 1:
+            pieces.append(_alternation(col, words))
+            continue
         regex, const = column(col, prev, follow, strict)
         pieces.append(regex)
         if const:
@@ -84,7 +99,7 @@ def _columns(rows, strict, edge):
 
 
 def _words(tokens):
-    """The message words of a token row (``strict`` >= 1: lines differing in them differ)."""
+    """The message words of a token row: lines differing in them are other shapes."""
     out, prev = [], ""
     for t in tokens:
         out.append(message_word(t, prev))
@@ -96,14 +111,15 @@ def _words(tokens):
 def shapes(positives, tails="full", strict=0):
     """Group positives (with ``.rest`` and ``.span``) into :class:`Shape` objects.
 
-    ``strict`` 0: words that vary between lines of one form become fields; 1 and 2: only
-    values do (user names, numbers, quoted values), message words stay literal."""
+    ``strict`` 0: words that vary between lines of one form become fields; from 1 on only
+    values do (user names, numbers, quoted values): 1 lists the message words seen in an
+    alternation, 2 and 3 make lines with other message words other shapes."""
     groups = collections.OrderedDict()
     for p in positives:
         before, tag, after, cut = _split(p, tails)
         key = (cut, tuple(t.key() for t in before), tag, tuple(t.key() for t in after),
                _first_word(before), _first_word(after))
-        if strict:
+        if strict > 1:
             key += (_words(before), _words(after))
         groups.setdefault(key, []).append((p, before, after))
     out = []

@@ -125,7 +125,7 @@ def column(tokens, prev, follow, strict=0):
     """(regex, generalised_constant) for the aligned ``tokens`` of one position.
 
     ``prev``: the text of the previous non-space token (value-position test), ``follow``: the
-    text right after (the delimiter a field must not swallow). ``strict`` 2: constant values
+    text right after (the delimiter a field must not swallow). ``strict`` 3: constant values
     stay literal wherever they are. ``generalised_constant`` is True
     when a value the sample never varied was made a field because of its position.
     """
@@ -142,10 +142,10 @@ def column(tokens, prev, follow, strict=0):
         if kind == "kq":
             q = vals[0][:1]
             inner = [v[1:-1] for v in vals]
-            if same and (strict > 1 or " " in inner[0]):
+            if same and (strict > 2 or " " in inner[0]):
                 return lit(values[0]), False
             return lit(key) + _quoted_class(inner, q, not same), same
-        if same and (strict > 1 or not vals[0]):
+        if same and (strict > 2 or not vals[0]):
             return lit(values[0]), False
         if all(v.isdigit() for v in vals):
             return lit(key) + r"\d+", same
@@ -154,12 +154,12 @@ def column(tokens, prev, follow, strict=0):
         q, _ = quoted_inner(values[0])
         inner = [quoted_inner(v)[1] for v in values]
         json_key = follow.startswith(":")
-        if same and (strict > 1 or json_key or " " in inner[0] or prev.endswith(("[", "("))):
+        if same and (strict > 2 or json_key or " " in inner[0] or prev.endswith(("[", "("))):
             return lit(values[0]), False
         return _quoted_class(inner, q, not same), same
     # words
     if same:
-        if strict < 2 and user_position(prev) and not values[0].isdigit() and not user_position(values[0]):
+        if strict < 3 and user_position(prev) and not values[0].isdigit() and not user_position(values[0]):
             return _word_class(values, follow), True
         if values[0].isdigit():
             return r"\d+", False
