@@ -145,7 +145,7 @@ def column(tokens, prev, follow, strict=0):
             if same and (strict > 2 or " " in inner[0]):
                 return lit(values[0]), False
             return lit(key) + _quoted_class(inner, q, not same), same
-        if same and (strict > 2 or not vals[0]):
+        if same and strict > 2:
             return lit(values[0]), False
         if all(v.isdigit() for v in vals):
             return lit(key) + r"\d+", same
