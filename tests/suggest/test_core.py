@@ -4,7 +4,7 @@ import os
 import pytest
 
 from f2btune.errors import InputError
-from f2btune.suggest.core import suggest
+from f2btune.suggest.core import suggest_filter as suggest
 from f2btune.suggest.prove import failures
 
 SEED = r"kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
