@@ -151,7 +151,7 @@ def suggest_filter(log, failregex=None, filter_spec=None, match=None, confdir=No
         if bench and result["equivalent"]:
             from f2btune.suggest import speed
             result["bench"] = speed.measure(log, baseline, best.path, bench_fn, pythons,
-                                            len(best.sug.failregex))
+                                            len(best.sug.failregex), choice.datepattern)
             result["speedup"] = result["bench"].get("speedup")
         result["filter_text"] = writer.filter_text(result, SUGGESTED_NAME)
         if write:
