@@ -52,7 +52,8 @@ def syslog_header(texts):
         rests.append(words[2])
     if len(names) > MAX_TAGS:
         return None
-    name_re = lit(next(iter(names))) if len(names) == 1 else "(?:%s)" % "|".join(lit(n) for n in sorted(names))
+    name_re = (lit(next(iter(names))) if len(names) == 1
+               else "(?:%s)" % "|".join(lit(n) for n in sorted(names)))
     paren = {a for a, _ in pids}
     pid = {b for _, b in pids}
     head = r"^\s*\S+ " + name_re

@@ -84,8 +84,8 @@ def _in_field_list(body, token, start, end):
     inner = tokenise(body[1:-1], inner_start)
     if any(t.kind not in ("kv", "kq", "sp") for t in inner):
         return False
-    return any(t.kind == "kv" and t.end == end and t.text.endswith("=" + body[1:-1][start - inner_start:end - inner_start])
-               for t in inner)
+    value = "=" + body[1:-1][start - inner_start:end - inner_start]
+    return any(t.kind == "kv" and t.end == end and t.text.endswith(value) for t in inner)
 
 
 def locate(text, host, hints=()):
