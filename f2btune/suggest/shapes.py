@@ -73,6 +73,16 @@ def _alternation(col, words):
         body if q == '"' else SQ_BODY) + lit(q)
 
 
+def _touching(col, edge):
+    """The token glued to the address: literal (digits generalised) when its form is fixed,
+    else a class that cannot reach into the address ("host[A]": the host name stops at "[")."""
+    texts = {t.text for t in col}
+    if len({re.sub(r"\d+", "0", t) for t in texts}) == 1:
+        text = col[0].text
+        return digits_generalised(text) if len(texts) > 1 or re.search(r"\d{3,}", text) else lit(text)
+    return r"[^\s\[]+" if edge == "left" else r"\S+"
+
+
 def _columns(rows, strict, edge):
     """Regex pieces for aligned token rows; ``edge`` 'left'/'right' keeps the token touching
     the address literal (digits generalised): it names the address's spot."""
@@ -82,8 +92,7 @@ def _columns(rows, strict, edge):
         col = [r[i] for r in rows]
         touching = (edge == "left" and i == n - 1) or (edge == "right" and i == 0)
         if touching and col[0].kind != "sp":
-            pieces.append(digits_generalised(col[0].text) if len({t.text for t in col}) > 1
-                          or re.search(r"\d{3,}", col[0].text) else lit(col[0].text))
+            pieces.append(_touching(col, edge))
             continue
         prev = next((rows[0][j].text for j in range(i - 1, -1, -1) if rows[0][j].kind != "sp"), "")
         follow = rows[0][i + 1].text if i + 1 < n else ("" if edge == "right" else "<ADDR>")
