@@ -9,6 +9,7 @@ same address per line, injected variants) and its speed-up measured at the filte
 with the bench harness. Writes benchmarks/suggest-report.md (or --out).
 
 Usage: .venv/bin/python benchmarks/suggest_report.py [--out FILE] [--no-bench] [--min-lines N]
+                                                     [--filters A,B] [--pythons python3,pypy3]
 """
 import argparse
 import datetime
@@ -51,7 +52,7 @@ def prepare(name, workdir, min_lines):
     return path, len(lines), reps
 
 
-def run(filters, bench, min_lines):
+def run(filters, bench, min_lines, pythons=("python3", "pypy3")):
     from f2btune.errors import F2btuneError
     from f2btune.suggest.core import suggest_filter
     rows = []
@@ -62,7 +63,7 @@ def run(filters, bench, min_lines):
                 continue
             path, n, reps = prepare(name, tmp, min_lines)
             try:
-                r = suggest_filter(path, filter_spec=name, bench=bench)
+                r = suggest_filter(path, filter_spec=name, bench=bench, pythons=pythons)
             except F2btuneError as e:
                 rows.append({"filter": name, "error": str(e)})
                 continue
@@ -182,8 +183,11 @@ def main(argv=None):
     ap.add_argument("--no-bench", action="store_true")
     ap.add_argument("--min-lines", type=int, default=3000)
     ap.add_argument("--filters", default=",".join(FILTERS))
+    ap.add_argument("--pythons", default="python3,pypy3",
+                    help="interpreters the speed-up is measured on (comma-separated)")
     args = ap.parse_args(argv)
-    rows = run([f for f in args.filters.split(",") if f], not args.no_bench, args.min_lines)
+    rows = run([f for f in args.filters.split(",") if f], not args.no_bench, args.min_lines,
+               tuple(p for p in args.pythons.split(",") if p))
     text = markdown(rows, not args.no_bench)
     with open(args.out, "w") as f:
         f.write(text)

@@ -9,8 +9,8 @@ narrowest regex covering its values (:func:`f2btune.suggest.tokens.column`). ``A
 import collections
 import re
 
-from f2btune.suggest.tokens import (DQ_BODY, SQ_BODY, around, column, digits_generalised, lit,
-                                    message_word)
+from f2btune.suggest.tokens import (DQ_BODY, MESSAGE_WORD, SQ_BODY, around, column, digits_generalised,
+                                    lit, message_word)
 
 STEM_WORDS = 4      # words of the message kept after the address in 'stem' mode
 IP_RE = re.compile(r"^\[?[0-9a-fA-F:.]+\]?$")
@@ -43,8 +43,9 @@ def _cut_stem(tokens):
 
 
 def _first_word(tokens):
+    """The first word of the message on one side of the address (numbers, ports left out)."""
     for t in tokens:
-        if t.kind == "w":
+        if t.kind == "w" and MESSAGE_WORD.match(t.text):
             return t.text
     return None
 
