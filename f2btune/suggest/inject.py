@@ -79,10 +79,12 @@ def near_misses(member, limit=40):
     out = []
     before, after = around(member.rest, member.span, rstrip=False)
     for tok in before + after:
-        if tok.kind not in ("w", "q", "kq") or len(re.findall(r"[A-Za-z]", tok.text)) < 3:
+        if tok.kind not in ("w", "q", "kq", "kv") or len(re.findall(r"[A-Za-z]", tok.text.split("=", 1)[-1])) < 3:
             continue
-        word = re.sub(r"[A-Za-z]{3,}", lambda m: m.group()[::-1] if m.group()[::-1] != m.group()
-                      else m.group() + "x", tok.text, count=1)
+        key, value = (tok.text.split("=", 1)[0] + "=", tok.text.split("=", 1)[1]) if tok.kind == "kv" \
+            else ("", tok.text)
+        word = key + re.sub(r"[A-Za-z]{3,}", lambda m: m.group()[::-1] if m.group()[::-1] != m.group()
+                            else m.group() + "x", value, count=1)
         v = _replace(member.line, member.rest, tok, word)
         if v and v != member.line:
             out.append(v)
