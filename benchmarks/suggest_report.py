@@ -9,6 +9,7 @@ same address per line, injected variants) and its speed-up measured at the filte
 with the bench harness. Writes benchmarks/suggest-report.md (or --out).
 
 Usage: .venv/bin/python benchmarks/suggest_report.py [--out FILE] [--no-bench] [--min-lines N]
+                                                     [--filters A,B] [--pythons python3,pypy3]
 """
 import argparse
 import datetime
@@ -34,9 +35,10 @@ KNOWN_WHY = {
             "(multi-line bookkeeping), which a single-line filter cannot reproduce.",
     "pure-ftpd": "`pure-ftpd`: the sample has one distinct failure line - too little to tell fixed "
                  "from variable parts.",
-    "selinux-ssh": "`selinux-ssh`: the audit lines the stock filter takes and those it leaves "
-                   "differ only in KEY=value fields (`type=`, `msg='op=...`), which the generaliser "
-                   "turns into `\\S*`; the stock filter's own regexes are the better choice here.",
+    "selinux-ssh": "`selinux-ssh`: the sample has 4 distinct failure lines; the audit lines the stock "
+                   "filter takes and those it leaves differ only in KEY=value values (`type=`, "
+                   "`res=`), and the near-miss variants that change them are matched by every "
+                   "mode that generalises the 4 lines - not proven, so not suggested.",
 }
 
 
@@ -51,9 +53,9 @@ def prepare(name, workdir, min_lines):
     return path, len(lines), reps
 
 
-def run(filters, bench, min_lines):
+def run(filters, bench, min_lines, pythons=("python3", "pypy3")):
     from f2btune.errors import F2btuneError
-    from f2btune.suggest.core import suggest
+    from f2btune.suggest.core import suggest_filter
     rows = []
     with tempfile.TemporaryDirectory(prefix="f2btune-suggest-report-%d-" % os.getpid()) as tmp:
         for name in filters:
@@ -62,7 +64,7 @@ def run(filters, bench, min_lines):
                 continue
             path, n, reps = prepare(name, tmp, min_lines)
             try:
-                r = suggest(path, filter_spec=name, bench=bench)
+                r = suggest_filter(path, filter_spec=name, bench=bench, pythons=pythons)
             except F2btuneError as e:
                 rows.append({"filter": name, "error": str(e)})
                 continue
@@ -79,14 +81,46 @@ def why(r):
         return r["error"]
     if r.get("no_anchor"):
         return "no anchor: " + r["no_anchor"]
+    parts = []
     if not r["equivalent"]:
-        parts = []
         if r.get("mismatch_count"):
-            parts.append("%d line(s) differ from the baseline" % r["mismatch_count"])
+            parts.append("%d baseline line(s) not reported with the same address" % r["mismatch_count"])
+        if r.get("near_miss_lines"):
+            parts.append("%d sample line(s) of another shape matched" % len(r["near_miss_lines"]))
         if r["injection"]["failures"]:
-            parts.append("%d injected variant(s) taken" % r["injection"]["failures"])
-        return "; ".join(parts + r.get("notes", []))
-    return "; ".join(r.get("notes", []))
+            parts.append("%d adversarial variant(s) taken" % r["injection"]["failures"])
+        if r["injection"].get("near_miss_taken"):
+            parts.append("%d near-miss variant(s) matched" % r["injection"]["near_miss_taken"])
+    b = r.get("bench") or {}
+    if b.get("slower"):
+        parts.append(b["slower"])
+    parts += ["not measured on " + m for m in b.get("not_measured") or []]
+    return "; ".join(parts + r.get("notes", []))
+
+
+def _speed(r):
+    b = r.get("bench") or {}
+    per = b.get("per_python") or []
+    if not per:
+        return "n/a"
+    return " / ".join("%.2fx %s" % (p["speedup"], (p.get("python") or "").split(" ")[0]) for p in per)
+
+
+def _heldout(r):
+    h = r.get("heldout") or {}
+    if not h:
+        return "-"
+    if not h.get("shown"):
+        return "not shown (%d distinct lines)" % h.get("learnt", 0)
+    return "%d/%d (%d same address)" % (h["matched"], h["held"], h["same_address"])
+
+
+def stock_regex_count(name):
+    from f2btune.f2b import make_filter
+    try:
+        return len(make_filter(name).getFailRegex())
+    except Exception:
+        return None
 
 
 def markdown(rows, bench):
@@ -96,36 +130,41 @@ def markdown(rows, bench):
                platform.python_implementation(), platform.python_version(), _f2b_version()),
            "",
            "Baseline: the stock filter (`--filter <name>`), input: fail2ban's own sample log for it "
-           "(annotation lines removed, repeated to the line count shown). *Equivalent* = same "
-           "matching lines and same address per line as the stock filter through fail2ban's Filter "
-           "(usedns=raw) **and** no injected variant's address taken. *Speed-up* = suggested / "
-           "baseline lines per second at the filter stage, one `run_bench` call (pyperf, fast mode, "
-           "current interpreter), ± = pyperf stdev of each side; n/a when not equivalent or not "
-           "measured. One run on the machine it was generated on (shared, 2 cores): compare "
-           "ratios and mind the ± columns; rerun on a quiet machine for firmer figures.", "",
-
-           "| stock filter | sample lines (x repeats) | baseline matched | equivalent | failregex lines | "
-           "datepattern | injected variants (taken: suggested / stock) | speed-up | suggested l/s | stock l/s | notes |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
-    eq = 0
+           "(annotation lines removed, repeated to the line count shown). *Equivalent*: every line "
+           "the stock filter reports is reported with the same address (lines whose reported "
+           "address sits in user-controlled text aside: *injection lines*), no adversarial variant's "
+           "injected address is taken, no near-miss variant (a keyword changed, rejected by the stock "
+           "filter) is matched, and no sample line of another shape is matched. *Regexes*: failregex "
+           "lines of the stock filter -> of the suggestion. *Held-out*: learnt on two thirds of the "
+           "distinct matching lines, the held-out third matched (with the stock filter's address). "
+           "*Speed-up*: suggested / stock lines per second at the filter stage, `f2btune bench` method "
+           "(pyperf, fast mode), per interpreter; n/a when not equivalent or not measured. One run on "
+           "the shared machine it was generated on: compare ratios, not absolute figures.", "",
+           "| stock filter | sample lines (x repeats) | stock matched | equivalent | regexes | held-out | "
+           "injection lines | adversarial variants (taken: suggested / stock) | near misses (matched) | "
+           "datepattern | speed-up | notes |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    eq, before, after = 0, 0, 0
     for r in rows:
         if r.get("error"):
-            out.append("| %s | | | error | | | | | | | %s |" % (r["filter"], why(r)))
+            out.append("| %s | | | error | | | | | | | | %s |" % (r["filter"], why(r)))
             continue
-        eq += bool(r["equivalent"])
-        b = r.get("bench") or {}
-        sp = "%.2fx" % r["speedup"] if r.get("speedup") is not None else "n/a"
-        out.append("| %s | %d (x%d) | %d | %s | %s | `%s` | %d (%d / %d) | %s | %s | %s | %s |" % (
+        n_stock = stock_regex_count(r["filter"])
+        if r["equivalent"]:
+            eq += 1
+            before += n_stock or 0
+            after += len(r["failregex"])
+        inj = r["injection"]
+        out.append("| %s | %d (x%d) | %d | %s | %s -> %s | %s | %d | %d (%d / %d) | %d (%d) | `%s` | %s | %s |" % (
             r["filter"], r["sample_lines"], r["repeats"], r["baseline_matched"],
-            "yes" if r["equivalent"] else "**no**", len(r["failregex"]) if r["failregex"] else "-",
-            (r["datepattern"] or "-").replace("\n", " + ").replace("|", "\\|"),
-            r["injection"]["variants"], r["injection"]["failures"], r["injection"]["baseline_failures"],
-            sp,
-            ("%.0f ± %.0f" % (b["lines_per_s"], b.get("stdev") or 0)) if b.get("lines_per_s") else "",
-            ("%.0f ± %.0f" % (b["baseline_lines_per_s"], b.get("baseline_stdev") or 0))
-            if b.get("baseline_lines_per_s") else "",
-            why(r).replace("|", "\\|")))
-    out += ["", "Equivalent: %d of %d filters." % (eq, len(rows)), ""]
+            "yes" if r["equivalent"] else "**no**", n_stock if n_stock is not None else "?",
+            len(r["failregex"]) if r["failregex"] else "-", _heldout(r), inj.get("lines", 0),
+            inj["variants"], inj["failures"], inj["baseline_failures"],
+            inj.get("near_miss_variants", 0), inj.get("near_miss_taken", 0),
+            (r["datepattern"] or "default detection").replace("\n", " + ").replace("|", "\\|"),
+            _speed(r), why(r).replace("|", "\\|")))
+    out += ["", "Equivalent: %d of %d filters, with %d failregex lines in all where the stock filters "
+                "have %d." % (eq, len(rows), after, before), ""]
     notes = [KNOWN_WHY[r["filter"]] for r in rows
              if r["filter"] in KNOWN_WHY and not r.get("error") and not r["equivalent"]]
     if notes:
@@ -145,8 +184,11 @@ def main(argv=None):
     ap.add_argument("--no-bench", action="store_true")
     ap.add_argument("--min-lines", type=int, default=3000)
     ap.add_argument("--filters", default=",".join(FILTERS))
+    ap.add_argument("--pythons", default="python3,pypy3",
+                    help="interpreters the speed-up is measured on (comma-separated)")
     args = ap.parse_args(argv)
-    rows = run([f for f in args.filters.split(",") if f], not args.no_bench, args.min_lines)
+    rows = run([f for f in args.filters.split(",") if f], not args.no_bench, args.min_lines,
+               tuple(p for p in args.pythons.split(",") if p))
     text = markdown(rows, not args.no_bench)
     with open(args.out, "w") as f:
         f.write(text)

@@ -1,4 +1,4 @@
-"""The suggest-regex pipeline: baseline -> positives -> date -> anchor -> proof -> speed-up."""
+"""The suggest-regex pipeline: baseline -> positives -> date -> shapes -> proof -> held-out -> speed."""
 import functools
 import os
 import re
@@ -6,16 +6,11 @@ import shutil
 import tempfile
 
 from f2btune.errors import InputError
-from f2btune.suggest import build, dates, inject, logread, prove, writer
+from f2btune.suggest import attempt, build, dates, heldout, inject, logread, prove, writer
+from f2btune.suggest.attempt import SUGGESTED_NAME, USEDNS, one_line
 
-SUGGESTED_NAME = "f2btune-suggested"
-MAX_INJECT_LINES = 40
 MAX_LEARN = 3000
-USEDNS = "raw"  # <HOST> may match names, never resolved: the proof compares the text extracted
-
-
-def one_line(e):
-    return " ".join(str(e).split())
+PYTHONS = ("python3", "pypy3")   # interpreters the speed-up is measured on
 
 
 class Baseline(object):
@@ -88,76 +83,8 @@ def _spread(items, n):
     return [items[int(i * step)] for i in range(n)]
 
 
-def _candidate_filter(workdir, sug, choice):
-    """Write the suggestion as a filter file under workdir/filter.d; return its path."""
-    d = os.path.join(workdir, "filter.d")
-    os.makedirs(d, exist_ok=True)
-    path = os.path.join(d, SUGGESTED_NAME + ".conf")
-    text = ["[Definition]"]
-    if sug.prefregex:
-        text.append("prefregex = " + writer.conf_value(sug.prefregex))
-    text.append("failregex = " + "\n            ".join(writer.conf_value(r) for r in sug.failregex))
-    text.append("datepattern = " + "\n              ".join(writer.conf_value(p) for p in choice.patterns))
-    with open(path, "w") as f:
-        f.write("\n".join(text) + "\n")
-    return path
-
-
-def _try(sug, choice, workdir, lines, base):
-    from f2btune.f2b import make_filter
-    path = _candidate_filter(workdir, sug, choice)
-    try:
-        flt = make_filter(path, usedns=USEDNS)
-    except InputError as e:
-        raise build.NoAnchor("fail2ban rejects the regex built from this sample: %s" % one_line(e))
-    cand = prove.failures(flt, lines)
-    return path, cand, prove.summary(base, cand, lines)
-
-
-def _injection(path, baseline, positives):
-    from f2btune.f2b import make_filter
-    flt_c = make_filter(path, usedns=USEDNS)
-    flt_b = baseline.make()
-    tried, bad, bad_base, safe = 0, [], 0, []
-    for p in _spread(positives, MAX_INJECT_LINES):
-        vs = inject.variants(p.line, p.host)
-        if not vs:
-            continue
-        got_c = prove.failures(flt_c, [v for v, _ in vs])
-        got_b = prove.failures(flt_b, [v for v, _ in vs])
-        for (v, inj), c, b in zip(vs, got_c, got_b):
-            tried += 1
-            if c == inj:
-                bad.append(v)
-            else:
-                safe.append((v, c))
-            if b == inj:
-                bad_base += 1
-    return {"variants": tried, "failures": len(bad), "baseline_failures": bad_base,
-            "examples": bad[:5]}, safe
-
-
-def suggest(log, failregex=None, filter_spec=None, match=None, confdir=None, bench=True,
-            write=None, bench_fn=None):
-    """Run the whole pipeline; return the result dict (see ``f2btune suggest-regex --json``)."""
-    from f2btune.f2b import ensure_importable, quiet_logging
-    ensure_importable()
-    quiet_logging()
-    baseline = Baseline(failregex, filter_spec, match, confdir)
-    sample = logread.read_log(log)
-    lines = sample.lines
-    base_flt = baseline.make()
-    base = prove.failures(base_flt, lines)
-    result = {
-        "log": log, "lines": len(lines), "baseline": baseline.describe,
-        "baseline_matched": sum(1 for h in base if h is not None), "matched": 0,
-        "datepattern": None, "date_format": None, "prefregex": None, "failregex": [],
-        "anchor": None, "equivalent": False, "hosts_equal": False, "speedup": None,
-        "no_anchor": None, "mismatches": [], "notes": sample.notes(),
-        "injection": {"variants": 0, "failures": 0, "baseline_failures": 0, "examples": []},
-        "bench": None, "written": None,
-    }
-    positives = [build.Positive(i, lines[i], None, h) for i, h in enumerate(base) if h is not None]
+def _positives(lines, base, result):
+    positives = [build.Positive(i, lines[i], None, h, h) for i, h in enumerate(base) if h is not None]
     for p in positives:
         if p.host not in p.line:
             p.host = _written_form(p.line, p.host) or p.host
@@ -167,129 +94,134 @@ def suggest(log, failregex=None, filter_spec=None, match=None, confdir=None, ben
             "%d matching line(s) report an address that is not written as such in the line "
             "(a multi-line filter, or part of another field read as an address); a single-line "
             "filter cannot reproduce them" % len(elsewhere))
-        positives = [p for p in positives if p.host in p.line]
+    return [p for p in positives if p.host in p.line]
+
+
+def _new_result(log, lines, baseline, base, sample):
+    return {
+        "log": log, "lines": len(lines), "baseline": baseline.describe,
+        "baseline_matched": sum(1 for h in base if h is not None), "matched": 0,
+        "datepattern": None, "date_format": None, "prefregex": None, "failregex": [],
+        "anchor": None, "equivalent": False, "hosts_equal": False, "speedup": None,
+        "no_anchor": None, "mismatches": [], "notes": sample.notes(),
+        "injection": {"variants": 0, "failures": 0, "baseline_failures": 0, "examples": [],
+                      "near_miss_variants": 0, "near_miss_taken": 0, "lines": 0, "lines_taken": 0},
+        "injection_lines": [], "generalised_unseen": [], "heldout": None,
+        "bench": None, "written": None,
+    }
+
+
+def suggest_filter(log, failregex=None, filter_spec=None, match=None, confdir=None, bench=True,
+                   write=None, force=False, bench_fn=None, pythons=PYTHONS):
+    """Run the whole pipeline; return the result dict (see ``f2btune suggest-regex --json``)."""
+    from f2btune.f2b import ensure_importable, quiet_logging
+    ensure_importable()
+    quiet_logging()
+    baseline = Baseline(failregex, filter_spec, match, confdir)
+    if write:
+        writer.targets(write, force)    # refuse before the work, not after it
+    sample = logread.read_log(log)
+    lines = sample.lines
+    base = prove.failures(baseline.make(), lines)
+    result = _new_result(log, lines, baseline, base, sample)
+    positives = _positives(lines, base, result)
     if not positives:
         result["no_anchor"] = (
             "the address the baseline reports is not written in any of its %d matching lines"
             % result["baseline_matched"] if result["baseline_matched"] else
             "the baseline matches none of the %d lines: nothing to learn from" % len(lines))
         return result
-    # learn from a spread of at most MAX_LEARN positives; the proof runs over every line
     learn = _spread(positives, MAX_LEARN)
-    positives_by_index = {p.index: p for p in positives}
-    choice = dates.detect([p.line for p in learn])
+    choice = dates.for_filter([p.line for p in learn], [l for l, b in zip(lines, base) if b is None])
     result["datepattern"], result["date_format"] = choice.datepattern, choice.name
     dd = choice.detector()
-    for p in learn:
+    for p in positives:
         p.content = dates.split(dd, p.line)[1]
     workdir = tempfile.mkdtemp(prefix="f2btune-suggest-%d-" % os.getpid())
     try:
         try:
-            best = None
-            for tails, strict in (("stem", False), ("full", False), ("full", True)):
-                sug = build.suggest(learn, tails=tails, strict=strict)
-                path, cand, summ = _try(sug, choice, workdir, lines, base)
-                if best is None or len(summ["mismatches"]) < len(best[3]["mismatches"]):
-                    best = (sug, path, cand, summ)
-                if summ["equivalent"]:
-                    break
-            sug, path, cand, summ = best
-            missed = [positives_by_index[m.index] for m in summ["mismatches"]
-                      if m.candidate is None and m.index in positives_by_index]
-            if missed and len(learn) < len(positives):
-                # shapes the spread did not see: learn them too, once
-                learn = learn + [p for p in _spread(missed, 500) if p not in learn]
-                for p in learn:
-                    if p.content is None:
-                        p.content = dates.split(dd, p.line)[1]
-                for tails, strict in (("stem", False), ("full", False), ("full", True)):
-                    sug2 = build.suggest(learn, tails=tails, strict=strict)
-                    path2, cand2, summ2 = _try(sug2, choice, workdir, lines, base)
-                    if len(summ2["mismatches"]) < len(summ["mismatches"]):
-                        sug, path, cand, summ = sug2, path2, cand2, summ2
-                    if summ2["equivalent"]:
-                        break
-            path = _candidate_filter(workdir, sug, choice)
+            best = _search(learn, positives, choice, workdir, lines, base, baseline.make())
         except build.NoAnchor as e:
             result["no_anchor"] = str(e)
             return result
-        result.update({
-            "prefregex": sug.prefregex, "failregex": sug.failregex, "anchor": sug.anchor or None,
-            "head": sug.head, "shapes": sug.shapes, "matched": summ["matched"],
-            "hosts_equal": summ["hosts_equal"],
-            "mismatches": [{"line_no": m.index + 1, "line": m.line[:300], "baseline": m.baseline,
-                            "suggested": m.candidate} for m in summ["mismatches"][:20]],
-            "mismatch_count": len(summ["mismatches"]),
-        })
-        inj, safe = _injection(path, baseline, positives)
-        result["injection"] = inj
-        result["equivalent"] = summ["equivalent"] and inj["failures"] == 0
-        # failJSON samples: a few members of every shape, some negatives, safe variants
-        samples, seen = [], set()
-        firsts = [m for group in sug.members for m in group[:2]]
-        for p in firsts + _spread(positives, 30):
-            if p.index not in seen:
-                seen.add(p.index)
-                samples.append({"line": p.line, "host": cand[p.index]})
-        negatives = [i for i, (b, c) in enumerate(zip(base, cand)) if b is None and c is None]
-        for i in _spread(negatives, 10):
-            samples.append({"line": lines[i], "host": None})
-        for v, c in safe[:8]:
-            samples.append({"line": v, "host": c})
-        result["_samples"] = samples
+        _describe(result, best, baseline, positives)
+        result["heldout"] = heldout.heldout([p for p in positives if p.rest is not None], choice,
+                                            workdir, best.mode)
+        result["_samples"] = _samples(best, lines, base, positives)
         if bench and result["equivalent"]:
-            result["bench"] = _bench(log, baseline, path, bench_fn)
+            from f2btune.suggest import speed
+            result["bench"] = speed.measure(log, baseline, best.path, bench_fn, pythons,
+                                            len(best.sug.failregex), choice.datepattern)
             result["speedup"] = result["bench"].get("speedup")
         result["filter_text"] = writer.filter_text(result, SUGGESTED_NAME)
         if write:
-            result["written"] = _write(result, write)
+            result["written"] = (writer.write_checked(result, write, force) if result["equivalent"] else
+                                 {"filter": None, "sample": None, "samples_check": None, "backups": [],
+                                  "why": "the suggestion is not proven equivalent: nothing written"})
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _bench(log, baseline, path, bench_fn=None):
-    """Speed-up of the suggestion over the baseline at the filter stage (bench harness)."""
-    try:
-        from f2btune.bench.api import Candidate, run_bench
-    except ImportError as e:  # the bench harness is not installed
-        return {"speedup": None, "error": "bench harness not available: %s" % e}
-    try:
-        summary = (bench_fn or run_bench)(log, [baseline.candidate(),
-                                                Candidate.filter(path, name="suggested")],
-                                          stage="filter", fast=True, quiet=True)
-    except Exception as e:  # never let a measurement problem hide the suggestion
-        return {"speedup": None, "error": one_line(e)}
-    rows = [r for r in summary.get("results", []) if r.get("candidate") == "suggested"
-            and r.get("stage") == "filter"]
-    base_rows = [r for r in summary.get("results", []) if r.get("candidate") == "baseline"
-                 and r.get("stage") == "filter"]
-    if not rows or rows[0].get("ratio") is None:
-        return {"speedup": None, "error": "no filter-stage figure in the bench summary"}
-    r, b = rows[0], (base_rows[0] if base_rows else {})
-    return {"speedup": r["ratio"], "python": r.get("python"), "lines_per_s": r.get("lines_per_s"),
-            "stdev": r.get("stdev"), "baseline_lines_per_s": b.get("lines_per_s"),
-            "baseline_stdev": b.get("stdev"), "agrees": r.get("agrees"), "sample_lines": summary.get("sample_lines")}
+def _search(learn, positives, choice, workdir, lines, base, base_flt):
+    best = attempt.best_attempt(learn, choice, workdir, lines, base, positives, base_flt)
+    missed = {m.index for m in best.proof["missed"] if m.candidate is None}
+    if missed and len(learn) < len(positives):
+        # shapes the spread did not see: learn them too, once
+        more = [p for p in positives if p.index in missed]
+        again = attempt.best_attempt(learn + _spread(more, 500), choice, workdir, lines, base, positives,
+                                     base_flt)
+        if again.proof["score"] < best.proof["score"]:
+            best = again
+    return best
 
 
-def _write(result, path):
-    """Write the filter file and a failJSON sample beside it; check them with samplestestcase."""
-    from f2btune.suggest.samples import check_samples
-    name = os.path.splitext(os.path.basename(path))[0]
-    if not name or not re.match(r"^[\w.-]+$", name):
-        raise InputError("--write needs a file name like my-filter.conf, got %r" % path)
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise InputError("directory for --write does not exist: %s" % parent)
-    sample_path = os.path.join(parent, name + ".sample")
-    text = writer.filter_text(result, name)
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-        with open(sample_path, "w") as f:
-            f.write(writer.sample_text(result, name))
-    except OSError as e:
-        raise InputError("cannot write %s: %s" % (path, e.strerror or e))
-    ok, out = check_samples(path, sample_path) if path.endswith(".conf") else (None, "")
-    return {"filter": path, "sample": sample_path, "samples_check": ok,
-            "samples_check_output": None if ok else out[-2000:]}
+def _describe(result, best, baseline, positives):
+    sug, proof = best.sug, best.proof
+    adv, _ = inject.variants(sug)
+    base_taken = sum(1 for (v, inj), b in zip(adv, prove.failures(baseline.make(), [v for v, _ in adv]))
+                     if b == inj)
+    result.update({
+        "prefregex": sug.prefregex, "failregex": sug.failregex, "anchor": sug.anchor or None,
+        "head": sug.head, "shapes": sug.shapes, "matched": proof["matched"], "mode": list(best.mode),
+        "hosts_equal": proof["hosts_equal"], "equivalent": proof["equivalent"],
+        "mismatches": [{"line_no": m.index + 1, "line": m.line[:300], "baseline": m.baseline,
+                        "suggested": m.candidate} for m in proof["missed"][:20]],
+        "mismatch_count": len(proof["missed"]),
+        "extra_lines": proof["extra_lines"],
+        "near_miss_lines": [{"line_no": i + 1, "line": l[:300], "suggested": c}
+                            for i, l, c in proof["near_miss_lines"][:10]],
+        "generalised_unseen": sug.constant_fields,
+        "injection_lines": [{"line_no": p.index + 1, "line": p.line[:300], "baseline": p.reported,
+                             "why": p.injection} for p in sug.injections[:20]],
+        "injection": {"variants": proof["variants"], "failures": len(proof["variants_taken"]),
+                      "baseline_failures": base_taken, "examples": proof["variants_taken"][:5],
+                      "near_miss_variants": proof["near_miss_variants"],
+                      "near_miss_taken": len(proof["near_miss_taken"]),
+                      "lines": proof["injection_lines"], "lines_taken": proof["injection_lines_taken"]},
+    })
+
+
+def _samples(best, lines, base, positives):
+    """failJSON samples: members of every shape, a spread of positives, negatives, safe variants."""
+    cand, sug = best.cand, best.sug
+    regs = [build.compiled(r) for r in sug.failregex]
+    pref = build.compiled(sug.prefregex) if sug.prefregex else None
+    samples, seen = [], set()
+    firsts = [m for group in sug.members for m in group[:2]]
+    clean = [p for p in positives if p.injection is None and cand[p.index] == base[p.index]]
+    for p in firsts + _spread(clean, 30):
+        if p.index in seen or cand[p.index] is None or p.rest is None:
+            continue
+        m = pref.search(p.content) if pref else None
+        text = m.group("content") if m else p.content
+        if sum(1 for r in regs if r.search(text)) != 1:
+            continue    # samplestestcase wants one regex per line
+        seen.add(p.index)
+        samples.append({"line": p.line, "host": cand[p.index]})
+    negatives = [i for i, (b, c) in enumerate(zip(base, cand)) if b is None and c is None]
+    for i in _spread(negatives, 10):
+        samples.append({"line": lines[i], "host": None})
+    for v, c in best.proof["_safe_variants"]:
+        samples.append({"line": v, "host": c})
+    return samples

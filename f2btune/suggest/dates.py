@@ -63,10 +63,10 @@ class DateChoice(object):
 
     @property
     def datepattern(self):
-        return "\n".join(self.patterns)
+        return "\n".join(self.patterns) if self.patterns else None
 
     def detector(self):
-        return _detector(None if self.patterns == [NONE] else self.patterns)
+        return _detector(None if self.patterns in (None, [NONE]) else self.patterns)
 
 
 def detect(lines):
@@ -106,3 +106,18 @@ def detect(lines):
     # nothing explicit fits: keep fail2ban's line-begin anchored auto-detection
     return DateChoice("unrecognised format (fail2ban auto-detection, anchored at line start)",
                       ["{^LN-BEG}"], 0.0)
+
+
+def for_filter(positive_lines, other_lines=(), others=500):
+    """The datepattern a suggested filter pins, or fail2ban's default detection (patterns None).
+
+    The pattern must reproduce the stamps of the positives and of a spread of the other lines:
+    a filter that pins a pattern dropping some of the log's stamps would date those lines by
+    their arrival instead."""
+    other_lines = list(other_lines)
+    step = max(1, len(other_lines) // others)
+    choice = detect(list(positive_lines) + other_lines[::step])
+    if choice.patterns != [NONE] and choice.at_start < 1.0:
+        return DateChoice("no single explicit pattern fits every stamp of the sample: "
+                          "fail2ban's default date detection", None, 0.0)
+    return choice

@@ -48,6 +48,8 @@ def read_log(path, max_lines=MAX_LINES, max_line=MAX_LINE):
         raise InputError("log not found: %s" % path)
     if os.path.isdir(path):
         raise InputError("%s is a directory, not a log file" % path)
+    if not os.path.isfile(path):
+        raise InputError("%s is not a regular file (a FIFO or device): give a log file" % path)
     try:
         f = open(path, "rb")
     except OSError as e:

@@ -1,14 +1,23 @@
-"""Equivalence proof: run two real fail2ban Filters over the same lines and compare.
+"""The proof: run real fail2ban Filters over the same lines and judge the suggestion.
 
-"Equivalent" means: the same lines produce a failure, and each such line yields the
-same failure id (host) under both filters. Lines are fed in file order to each filter
-(multi-line filters keep their per-connection state, as in the server).
+"Equivalent" means: the suggestion reports every baseline positive with the same address
+(positives detected as injection attempts aside), never reports the address the baseline
+took from user-controlled text, never reports an injected address in the adversarial
+variants, and matches no near-miss variant. It may match more sample lines than the baseline
+where they have the same shape as the learnt ones (other users, other reasons): that is the
+point of generalising. Any other extra line counts as a near miss.
+Lines are fed in file order to each filter (multi-line filters keep their per-connection state).
 """
 import collections
+import re
 
-# fail2ban's test "now" (2005-08-14) is not needed: we never look at times here.
+from f2btune.suggest import inject
+from f2btune.suggest.locate import locate
+from f2btune.suggest.shapes import shape_key_of
+
 JOURNAL_TIME = 1124013600.0
 JOURNAL_STAMP = "2005-08-14T10:00:00"
+MAX_EXAMPLES = 5
 
 Mismatch = collections.namedtuple("Mismatch", "index line baseline candidate")
 
@@ -45,16 +54,48 @@ def compare(baseline, candidate, lines):
             for i, (b, c) in enumerate(zip(baseline, candidate)) if b != c]
 
 
-def summary(baseline, candidate, lines):
-    mism = compare(baseline, candidate, lines)
-    base_hit = [i for i, h in enumerate(baseline) if h is not None]
-    cand_hit = [i for i, h in enumerate(candidate) if h is not None]
+def _rest(sug, dd, line):
+    from f2btune.suggest.dates import split
+    content = split(dd, line)[1]
+    if sug.head:
+        m = re.match(sug.head, content)
+        return content[m.end():] if m else None
+    return content
+
+
+def _same_shape(sug, dd, line, host, known):
+    rest = _rest(sug, dd, line)
+    if rest is None:
+        return False
+    where = locate(rest, host)
+    return where.injection is None and shape_key_of(rest, (where.start, where.end)) in known
+
+
+def verdict(sug, dd, lines, base, cand, positives, flt, base_flt):
+    """The proof of one suggestion (its Filter ``flt`` gave ``cand`` over ``lines``)."""
+    by_index = {p.index: p for p in positives}
+    missed = [Mismatch(p.index, p.line, base[p.index], cand[p.index]) for p in positives
+              if p.injection is None and cand[p.index] != base[p.index]]
+    taken = [p for p in positives if p.injection is not None and cand[p.index] == base[p.index]]
+    known = {shape_key_of(m.rest, m.span) for g in sug.groups for m in g.members}
+    extra = [i for i, (b, c) in enumerate(zip(base, cand)) if b is None and c is not None]
+    near_lines = [i for i in extra if not _same_shape(sug, dd, lines[i], cand[i], known)]
+    adv, near = inject.variants(sug)
+    got = failures(flt, [v for v, _ in adv])
+    adv_taken = [v for (v, inj), c in zip(adv, got) if c == inj]
+    near = [v for v, b in zip(near, failures(base_flt, near)) if b is None]
+    near_taken = [v for v, c in zip(near, failures(flt, near)) if c is not None]
+    ok = not (missed or taken or near_lines or adv_taken or near_taken)
     return {
-        "lines": len(lines),
-        "baseline_matched": len(base_hit),
-        "matched": len(cand_hit),
-        "same_lines": base_hit == cand_hit,
-        "hosts_equal": all(baseline[i] == candidate[i] for i in set(base_hit) & set(cand_hit)),
-        "mismatches": mism,
-        "equivalent": not mism,
+        "equivalent": ok, "missed": missed,
+        "matched": sum(1 for c in cand if c is not None),
+        "hosts_equal": not any(m.candidate is not None for m in missed),
+        "injection_lines": len([p for p in positives if p.injection is not None]),
+        "injection_lines_taken": len(taken),
+        "extra_lines": len(extra), "near_miss_lines": [(i, lines[i], cand[i]) for i in near_lines],
+        "variants": len(adv), "variants_taken": adv_taken,
+        "near_miss_variants": len(near), "near_miss_taken": near_taken,
+        "score": len(missed) + len(taken) + len(near_lines) + len(adv_taken) + len(near_taken),
+        "_safe_variants": [(v, c) for (v, inj), c in zip(adv, got) if c != inj][:8],
+        "_by_index": by_index,
     }

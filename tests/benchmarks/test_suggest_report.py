@@ -21,4 +21,7 @@ def test_suggest_report(tmp_path):
     rows = {l.split("|")[1].strip(): l for l in text.splitlines() if l.startswith("| ") and "---" not in l}
     assert "| yes |" in rows["dropbear"] and "n/a" in rows["dropbear"]
     assert "**no**" in rows["pure-ftpd"] and "too small" in rows["pure-ftpd"]
-    assert "Equivalent: 1 of 2 filters." in text
+    assert "Equivalent: 1 of 2 filters" in text
+    cells = [c.strip() for c in rows["dropbear"].split("|")]
+    stock, suggested = cells[5].split(" -> ")
+    assert int(stock) >= 1 and int(suggested) >= 1

@@ -94,3 +94,59 @@ def test_usage_errors(flood_log):
     assert r.returncode == 2
     r = run_cli("suggest-regex", flood_log, "--match", "a", "--failregex", "b")
     assert r.returncode == 2
+
+
+def _vaultd_log(path, n=120):
+    """The home-grown service log: quoted account names, bracketed IPv6, injection lines."""
+    lines = []
+    for i in range(n):
+        addr = "[2001:db8::%x]" % (i + 1) if i % 5 == 0 else "203.0.113.%d" % (i % 250 + 1)
+        acct = "x src=192.0.2.44:22 y" if i in (17, 71) else "user%d" % (i * 7 % 97)
+        lines.append("2026-11-21T08:%02d:%02d.644Z edge-01 vaultd[4412]: login rejected for account=\"%s\" "
+                     "src=%s:%d reason=%s" % (i // 60, i % 60, acct, addr, 20000 + i,
+                                             ("bad-password", "no-such-user")[i % 2]))
+        lines.append("2026-11-21T08:%02d:%02d.700Z edge-01 vaultd[4412]: login ok for account=\"ok%d\" "
+                     "src=198.51.100.%d:1000" % (i // 60, i % 60, i, i % 200 + 1))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_home_grown_log_generalises_and_refuses_injection(tmp_path):
+    log = tmp_path / "app.log"
+    _vaultd_log(log)
+    target = tmp_path / "app.conf"
+    r = run_cli("suggest-regex", log, "--match", "login rejected", "--write", target, "--json", "--no-bench")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert len(out["failregex"]) == 1 and "user" not in out["failregex"][0], out["failregex"]
+    assert len(out["injection_lines"]) == 2 and out["injection"]["failures"] == 0
+    assert out["written"]["samples_check"] is True
+    from f2btune.f2b import make_filter
+    from f2btune.suggest.prove import failures
+    flt = make_filter(str(target), usedns="raw")
+    got = failures(flt, ['2026-11-21T09:00:00.000Z edge-01 vaultd[4412]: login rejected for account="mallory" '
+                         'src=[2001:db8::99]:4000 reason=bad-password',
+                         '2026-11-21T09:00:01.000Z edge-01 vaultd[4412]: login rejected for account="x src=192.0.2.44:22 y" '
+                         'src=203.0.113.7:5123 reason=bad-password'])
+    assert got[0] == "2001:db8::99" and got[1] in ("203.0.113.7", None)
+
+
+def test_write_over_existing_file_changes_nothing_without_force(flood_log, tmp_path):
+    target = tmp_path / "mine.conf"
+    target.write_text("my filter\n")
+    (tmp_path / "mine.sample").write_text("my sample\n")
+    r = run_cli("suggest-regex", flood_log, "--match", "SRC=", "--no-bench", "--write", target)
+    assert "already exist" in _one_line_error(r)
+    assert target.read_text() == "my filter\n" and (tmp_path / "mine.sample").read_text() == "my sample\n"
+    assert sorted(os.listdir(str(tmp_path))) == ["mine.conf", "mine.sample"]
+    r = run_cli("suggest-regex", flood_log, "--match", "SRC=", "--no-bench", "--write", target, "--force")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "mine.conf.bak").read_text() == "my filter\n"
+    assert "[Definition]" in target.read_text()
+
+
+def test_fifo_input_and_target_are_refused(flood_log, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(str(fifo))
+    assert "not a regular file" in _one_line_error(run_cli("suggest-regex", fifo, "--match", "x"))
+    assert "not a regular file" in _one_line_error(
+        run_cli("suggest-regex", flood_log, "--match", "SRC=", "--write", fifo, "--force"))

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from f2btune.errors import InputError
-from f2btune.suggest.core import suggest
+from f2btune.suggest.core import suggest_filter as suggest
 from f2btune.suggest.prove import failures
 
 SEED = r"kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
@@ -96,3 +96,19 @@ def test_speedup_from_bench_harness(flood_log):
         raise RuntimeError("no pyperf")
     r = suggest(flood_log, failregex=SEED, bench_fn=broken)
     assert r["speedup"] is None and "no pyperf" in r["bench"]["error"]
+
+
+def test_mid_line_stamps_keep_default_detection():
+    """Grafana's t= stamp is not at the line start: no datepattern is pinned."""
+    log = os.path.join(ROOT, "tests", "suggest", "fixtures", "grafana", "learn.log")
+    r = suggest(log, match='msg="Invalid username or password"', bench=False)
+    assert r["datepattern"] is None and "datepattern" not in r["filter_text"].split("[Definition]")[1]
+    assert r["equivalent"]
+
+
+def test_heldout_needs_enough_distinct_lines(tmp_path):
+    p = tmp_path / "few.log"
+    p.write_text("".join("Aug 14 11:59:%02d web app[1]: bad login for u%d from 192.0.2.%d\n" % (i, i, i + 1)
+                         for i in range(5)))
+    r = suggest(str(p), match="bad login", bench=False)
+    assert r["heldout"]["shown"] is False and "could not be shown" in r["heldout"]["summary"]
