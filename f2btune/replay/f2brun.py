@@ -130,7 +130,7 @@ class Fail2banRun(object):
     whatever the budget), else from the first instruction.  Use as a context manager."""
 
     def __init__(self, profile, kind="synflood", source="file", python=None, cpu_quota=None,
-                 backend_opts=None, progress=None, keep=None, cap_after_start=False):
+                 backend_opts=None, progress=None, keep=None, cap_after_start=True):
         from f2btune.netns import Netns
         from f2btune.replay.cgroup import CpuQuota
         say = progress or (lambda msg: None)

@@ -104,9 +104,11 @@ class Sandbox(object):
                 raise F2btuneError("fail2ban-server exited at start (status %s): %s"
                                    % (self.proc.returncode, self.tail_output()))
             if os.path.exists(self.socket):
-                r = self.client("ping", check=False, timeout=10)
-                if r.returncode == 0:
-                    break
+                try:
+                    if self.client("ping", check=False, timeout=10).returncode == 0:
+                        break
+                except subprocess.TimeoutExpired:
+                    pass                          # still starting (e.g. under a small CPU quota)
             time.sleep(0.05)
         else:
             self.stop()
