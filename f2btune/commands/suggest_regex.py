@@ -55,13 +55,11 @@ def add_arguments(parser):
 def run(args):
     import json
     from f2btune.errors import ExitStatus, UsageError
-    from f2btune.files import require_regular
     from f2btune.suggest.core import suggest_filter
     for option in ("failregex", "filter", "match"):
         value = getattr(args, option)
         if value is not None and not value.strip():
             raise UsageError("--%s needs a non-empty value" % option)
-    require_regular(args.log)
     from f2btune.suggest.report import render
 
     result = suggest_filter(args.log, failregex=args.failregex, filter_spec=args.filter,

@@ -1,7 +1,7 @@
 """Reading a log we have never seen, safely: bounded, text-only, one-line errors."""
-import os
 
 from f2btune.errors import InputError
+from f2btune.files import require_regular
 
 MAX_LINE = 64 * 1024          # longer lines are skipped (fail2ban would crawl over them)
 MAX_LINES = 200000            # lines read for a suggestion; the rest of a big log is left out
@@ -44,12 +44,7 @@ def _looks_binary(head):
 
 def read_log(path, max_lines=MAX_LINES, max_line=MAX_LINE):
     """Read ``path`` as a text log; raise InputError with a one-line reason when unusable."""
-    if not os.path.exists(path):
-        raise InputError("log not found: %s" % path)
-    if os.path.isdir(path):
-        raise InputError("%s is a directory, not a log file" % path)
-    if not os.path.isfile(path):
-        raise InputError("%s is not a regular file (a FIFO or device): give a log file" % path)
+    require_regular(path)
     try:
         f = open(path, "rb")
     except OSError as e:

@@ -147,6 +147,7 @@ def test_write_over_existing_file_changes_nothing_without_force(flood_log, tmp_p
 def test_fifo_input_and_target_are_refused(flood_log, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(str(fifo))
-    assert "not a regular file" in _one_line_error(run_cli("suggest-regex", fifo, "--match", "x"))
+    assert "is a named pipe: f2btune reads regular files only" in _one_line_error(
+        run_cli("suggest-regex", fifo, "--match", "x"))
     assert "not a regular file" in _one_line_error(
         run_cli("suggest-regex", flood_log, "--match", "SRC=", "--write", fifo, "--force"))
