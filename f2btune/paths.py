@@ -34,6 +34,19 @@ def snippet_files(root=None):
                 yield os.path.join(sub, name), p
 
 
+def shipped_filters(root=None):
+    """Names of the filters f2btune ships (filter.d/f2btune-*.conf with a [Definition] section;
+    f2btune-common.conf only holds shared definitions)."""
+    names = []
+    for rel, path in snippet_files(root):
+        name = os.path.basename(rel)
+        if rel.startswith("filter.d" + os.sep) and name.startswith("f2btune-") and name.endswith(".conf"):
+            with open(path, encoding="utf-8") as f:
+                if any(line.strip() == "[Definition]" for line in f):
+                    names.append(name[:-len(".conf")])
+    return names
+
+
 def build_confdir(dest, stock=STOCK_CONFDIR, ours=None, enable_stock_jails=False):
     """Lay out a private fail2ban config dir: stock files linked, f2btune's snippets copied over.
 

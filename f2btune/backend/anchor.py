@@ -1,7 +1,11 @@
 """The literal anchor: byte strings every failure line must contain, derived from the filter.
 
 A line that lacks them cannot match the jail's regexes, so the backend drops it before
-decoding it, finding its date or running a regex.  The literals are read from the regexes
+decoding it, finding its date or running a regex.  fail2ban matches the regexes against the
+line with its date cut out, so a literal may straddle the spot where the date was (e.g.
+``' [] "'`` in web-server filters); the backend therefore applies the test only to lines
+whose date is cut at the very start (nothing before it): there the text after the stamp is
+exactly what the regexes see, and every literal lies contiguously in the raw line.  The literals are read from the regexes
 fail2ban compiled (tags such as ``<ADDR>`` already expanded) with Python's own regex parser:
 only runs of plain characters that every match must contain count (nothing inside an
 alternative, an optional part or a case-insensitive part).
@@ -111,6 +115,11 @@ def make_test(anchor_sets):
             return lambda line: a in line and b in line and c in line
         return lambda line: all(x in line for x in lits)
     return lambda line: any(all(x in line for x in lits) for lits in anchor_sets)
+
+
+def describe(anchor_sets):
+    """Readable form of anchor sets: 'a' & 'b' | 'c'."""
+    return " | ".join(" & ".join(repr(x.decode("utf-8", "replace")) for x in s) for s in anchor_sets)
 
 
 def address_locator(regex, group_names=("ip4", "ip6")):

@@ -11,11 +11,12 @@ import logging
 import os
 import select
 import threading
-import time
 
 from fail2ban.server.filter import FileFilter, Filter
 
 from f2btune.backend.core import BatchCore
+from f2btune.backend.loop import ReadLoop
+from f2btune.backend.options import CORE_OPTIONS, refuse_unknown
 from f2btune.backend.tail import LogTail
 
 log = logging.getLogger("fail2ban.f2btune")
@@ -25,10 +26,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the registration
     pyinotify = None
 
-DB_UPDATE_S = 5.0
 
-
-class F2btuneFileFilter(BatchCore, FileFilter):
+class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
     """fail2ban FileFilter API (addlogpath, logencoding, status, database positions)."""
 
     def __init__(self, jail, **kwargs):
@@ -36,15 +35,14 @@ class F2btuneFileFilter(BatchCore, FileFilter):
             raise RuntimeError("backend f2btune needs pyinotify (apt-get install python3-pyinotify)")
         opts = dict(kwargs)
         self._core_init(opts)
-        if opts:
-            raise ValueError("unknown option(s) for backend f2btune: %s (known: %s)"
-                             % (", ".join(sorted(opts)), ", ".join(self.CORE_OPTIONS)))
+        refuse_unknown(opts, "f2btune", CORE_OPTIONS)
         FileFilter.__init__(self, jail)
         self._tails = {}
         self._tails_lock = threading.Lock()
-        self._backlog = []
         self._watch_dirty = True
         self._wm = None
+        self._ifd = None
+        self._poller = None
         self._watches = {}            # path -> (wd, ino)
         self._dir_watches = {}
         self._wake_r, self._wake_w = os.pipe()
@@ -64,15 +62,12 @@ class F2btuneFileFilter(BatchCore, FileFilter):
             t = LogTail(path, tail=tail, maxlinesize=self.maxlinesize, stats=self.stats)
             db = self.jail.database if self.jail is not None else None
             if db is not None and not tail:
-                extra = t.resume(db, self.jail)
-                if extra:
-                    self._backlog.append((t, extra))
+                t.resume(db, self.jail)
             self._tails[path] = t
             self._watch_dirty = True
         log.info("Added logfile: %r (pos = %s, hash = %s, %s)", path, t.pos, t.hash,
                  "named pipe" if t.fifo else "file")
         self._wake()
-
     def delLogPath(self, path):
         with self._tails_lock:
             t = self._tails.pop(path, None)
@@ -130,89 +125,46 @@ class F2btuneFileFilter(BatchCore, FileFilter):
         except OSError:
             pass
 
-    # -- the loop ------------------------------------------------------------------------
-    def run(self):
-        prof_path = os.environ.get("F2BTUNE_CPROFILE")
-        if not prof_path:
-            return self._run()
-        # profiling aid: F2BTUNE_CPROFILE=FILE writes cProfile stats of this thread at stop
-        import cProfile
-        prof = cProfile.Profile(time.thread_time)      # CPU, not wall time
-        try:
-            return prof.runcall(self._run)
-        finally:
-            prof.dump_stats("%s.%s" % (prof_path, self.jailName))
-
-    def _run(self):
+    # -- the loop (see loop.ReadLoop) -----------------------------------------------------
+    def _loop_start(self):
         self._wm = pyinotify.WatchManager()
-        ifd = self._wm.get_fd()
-        os.set_blocking(ifd, False)          # drained with os.read after poll()
-        poller = None
-        registered = set()
-        last_batch = 0.0
-        next_full = 0.0
-        log.debug("[%s] filter started (f2btune)", self.jailName)
-        self.warm_up()
-        while self.active:
-            try:
-                if self.idle:
-                    time.sleep(min(self.sleeptime, 0.5))
-                    continue
-                if self._watch_dirty or poller is None:
-                    poller, registered = self._sync_watches(ifd)
-                now = time.monotonic()
-                timeout = max(0.0, next_full - now)
-                events = poller.poll(timeout * 1000.0)
-                if not self.active:
-                    break
-                if events and self.maxdelay:
-                    delay = last_batch + self.maxdelay - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                self._drain(ifd)
-                self._drain(self._wake_r)
-                self._process_backlog()
-                for t in list(self._tails.values()):
-                    self._read_tail(t)
-                last_batch = time.monotonic()
-                self._sync_inodes()
-                if last_batch >= next_full:
-                    next_full = last_batch + min(self.sleeptime, 1.0)
-                    self.performSvc()
-                self.ticks += 1
-                self._flush_db_positions(DB_UPDATE_S)
-            except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
-                if not self.active:
-                    break
-                self._loop_error("f2btune backend", e)
-        log.debug("[%s] filter exited (f2btune)", self.jailName)
+        self._ifd = self._wm.get_fd()
+        os.set_blocking(self._ifd, False)          # drained with os.read after poll()
+
+    def _loop_end(self):
         try:
             if self._wm is not None:
                 self._wm.close()
         except Exception:
             pass
-        return True
+
+    def _read_available(self):
+        for t in list(self._tails.values()):
+            self._read_tail(t)
+        self._sync_inodes()
+        return False
+
+    def _wait(self, timeout):
+        if self._watch_dirty or self._poller is None:
+            self._poller = self._sync_watches(self._ifd)
+        events = self._poller.poll(timeout * 1000.0)
+        self._drain(self._ifd)
+        self._drain(self._wake_r)
+        return bool(events)
 
     def _read_tail(self, t):
-        while True:
+        """Every bounded batch the path has now; the bans of each come before the next."""
+        while self.active:
             lines, n = t.read()
             if lines or n:
                 self.inOperation = t.inOperation
                 self.process_raw_lines(lines, n)
                 if not t.fifo:
                     self._pendDBUpdates[t] = 1
-            if not getattr(t, "more", False):
+            if not t.more:
                 if not t.inOperation and t.fd is not None:
                     t.inOperation = True      # reached the end once: new lines from here on
                 break
-            if not self.active:
-                break
-
-    def _process_backlog(self):
-        while self._backlog:
-            t, lines = self._backlog.pop(0)
-            self.inOperation = False
-            self.process_raw_lines(lines, sum(len(x) + 1 for x in lines))
 
     @staticmethod
     def _drain(fd):
@@ -259,17 +211,17 @@ class F2btuneFileFilter(BatchCore, FileFilter):
         poller = select.poll()
         poller.register(ifd, select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
-        registered = {ifd, self._wake_r}
         for t in tails.values():
             if t.fifo and t.fd is not None:
+                t.fifo.reopened = False
                 poller.register(t.fd, select.POLLIN)
-                registered.add(t.fd)
-        return poller, registered
+        return poller
 
     def _sync_inodes(self):
+        """Watches follow new inodes; a reopened named pipe is polled on its new descriptor."""
         for path, t in list(self._tails.items()):
             w = self._watches.get(path)
-            if not t.fifo and (w is None or w[1] != t.ino):
+            if t.fifo.reopened if t.fifo else (w is None or w[1] != t.ino):
                 self._watch_dirty = True
                 return
 

@@ -17,19 +17,19 @@ import glob
 import logging
 import os
 import select
-import time
 
 from fail2ban.server.filter import JournalFilter
 from fail2ban.server.mytime import MyTime
 from fail2ban.helpers import splitwords
 
 from f2btune.backend.core import BatchCore
+from f2btune.backend.loop import ReadLoop
+from f2btune.backend.options import CORE_OPTIONS, refuse_unknown
 
 log = logging.getLogger("fail2ban.f2btune")
 
 JOURNAL_NAME = "systemd-journal"
 BATCH_ENTRIES = 2000
-DB_UPDATE_S = 5.0
 
 
 def import_journal():
@@ -65,21 +65,24 @@ def journal_args(kwargs):
     return args
 
 
-class F2btuneJournalFilter(BatchCore, JournalFilter):
+JOURNAL_OPTIONS = CORE_OPTIONS + ("journalpath", "journalfiles", "journalflags", "namespace")
+
+
+class F2btuneJournalFilter(BatchCore, ReadLoop, JournalFilter):
 
     def __init__(self, jail, **kwargs):
         self._journal_mod = import_journal()
         opts = dict(kwargs)
         self._core_init(opts)
         jargs = journal_args(opts)
-        if opts:
-            raise ValueError("unknown option(s) for backend f2btune-journal: %s" % ", ".join(sorted(opts)))
+        refuse_unknown(opts, "f2btune-journal", JOURNAL_OPTIONS)
         JournalFilter.__init__(self, jail)
         self._reader = self._journal_mod.Reader(**jargs)
         self._matches = []
         self.setDatePattern(None)
         self._last_time = None
         self._skip_until = 0
+        self._poller = None
 
     # -- journalmatch (same syntax as fail2ban's systemd backend) ------------------------
     def addJournalMatch(self, match):
@@ -195,7 +198,8 @@ class F2btuneJournalFilter(BatchCore, JournalFilter):
             nbytes += len(raw) + 1
         return lines, times, nbytes
 
-    def run(self):
+    # -- the loop (see loop.ReadLoop) -----------------------------------------------------
+    def _loop_start(self):
         r = self._reader
         if not self._matches:
             log.notice("[%s] Jail started without 'journalmatch' set: every journal entry is checked",
@@ -207,52 +211,42 @@ class F2btuneJournalFilter(BatchCore, JournalFilter):
             self._skip_until = stored       # that entry was processed before the restart
             start = max(start, stored)
         r.seek_realtime(start)
-        self.warm_up()
         self.inOperation = False
-        poller = select.poll()
+        self._poller = select.poll()
         try:
-            poller.register(r.fileno(), r.get_events())
+            self._poller.register(r.fileno(), r.get_events())
         except Exception:
-            poller = None
-        last_batch = 0.0
-        while self.active:
-            try:
-                if self.idle:
-                    time.sleep(min(self.sleeptime, 0.5))
-                    continue
-                lines, times, nbytes = self._read_batch()
-                if lines:
-                    self.process_raw_lines(lines, nbytes, journal_times=times)
-                    self._last_time = times[-1]
-                    if times[-1][1] >= MyTime.time() - 1:
-                        self.inOperation = True
-                    self._pendDBUpdates[JOURNAL_NAME] = (times[-1][1], times[-1][0])
-                if len(lines) < BATCH_ENTRIES:
-                    self.inOperation = True
-                    last_batch = time.monotonic()
-                    if poller is not None:
-                        poller.poll(min(self.sleeptime, 1.0) * 1000.0)
-                    else:
-                        r.wait(min(self.sleeptime, 1.0))
-                    if not self.active:
-                        break
-                    r.process()
-                    delay = last_batch + self.maxdelay - time.monotonic()
-                    if delay > 0 and lines:
-                        time.sleep(delay)
-                self.ticks += 1
-                if self.ticks % 10 == 0:
-                    self.performSvc()
-                self._flush_db_positions(DB_UPDATE_S)
-            except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
-                if not self.active:
-                    break
-                self._loop_error("f2btune-journal", e)
+            self._poller = None
+
+    def _loop_end(self):
         try:
-            r.close()
+            self._reader.close()
         except Exception:
             pass
+
+    def _read_available(self):
+        """One bounded batch of entries; True when it was full (more are waiting)."""
+        lines, times, nbytes = self._read_batch()
+        if lines:
+            self.process_raw_lines(lines, nbytes, journal_times=times)
+            self._last_time = times[-1]
+            if times[-1][1] >= MyTime.time() - 1:
+                self.inOperation = True
+            self._pendDBUpdates[JOURNAL_NAME] = (times[-1][1], times[-1][0])
+        if len(lines) < BATCH_ENTRIES:
+            self.inOperation = True
+            return False
         return True
+
+    def _wait(self, timeout):
+        r = self._reader
+        if self._poller is not None:
+            events = self._poller.poll(timeout * 1000.0)
+        else:
+            events = r.wait(timeout)
+        if not self.active:
+            return False
+        return bool(events) and r.process() != self._journal_mod.NOP
 
     def _updateDBPending(self):
         db = self.jail.database

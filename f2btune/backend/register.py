@@ -39,11 +39,12 @@ def check_internals():
     problems += _require(FileFilter, ("addLogPath", "_updateDBPending"), "FileFilter")
     problems += _require(JournalFilter, ("addJournalMatch",), "JournalFilter")
     problems += _require(FailManager, ("addFailure", "toBan", "getMaxRetry"), "FailManager")
-    problems += _require(BanManager, ("_inBanList",), "BanManager")
-    problems += _require(FailTicket, ("setTime", "getAttempt"), "FailTicket")
+    problems += _require(BanManager(), ("_BanManager__banList", "_nextUnbanTime", "getBanTime"),
+                         "BanManager")
+    problems += _require(FailTicket, ("setTime", "getAttempt", "getEndOfBanTime"), "FailTicket")
     problems += _require(observer, ("Observers",), "observer")
     from fail2ban.server.actions import Actions
-    problems += _require(Actions, ("_Actions__checkBan",), "Actions")
+    problems += _require(Actions, ("_Actions__checkBan", "_Actions__checkUnBan"), "Actions")
     if problems:
         raise Fail2banVersionError(
             "fail2ban %s lacks internals the f2btune backend needs (%s); f2btune supports 1.0.x and 1.1.x"

@@ -6,7 +6,11 @@ raw bytes with a fixed-format test (RFC3164 ``Nov 22 01:50:00`` or RFC3339
 ``2026-11-22T01:50:00.123456+01:00``), and on a new stamp asks the jail's own
 ``DateDetector`` (so ``datepattern``, ``logtimezone`` and the year guess stay fail2ban's);
 it accepts the answer only when the detector matched exactly that stamp at the start of the
-line.  Everything else goes through fail2ban's full ``processLine`` date search.
+line.  A line whose stamp is accepted is cut as fail2ban cuts it: nothing before the stamp,
+so every text the failregex needs lies contiguously in the raw line after it.
+
+Every other line gets fail2ban's own date search (:meth:`StampCache.split`), once; a line
+where it finds no date is *undated* (counted by the caller).
 """
 
 _MONTHS = frozenset(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
@@ -54,22 +58,50 @@ class StampCache:
         self.cache.clear()
 
     def get(self, raw, text):
+        """(tupleLine, epoch) for a line with an accepted syslog stamp, else None."""
         end, key = stamp_end(raw)
         if key is None:
             return None
         epoch = self.cache.get(key)
         if epoch is None:
-            epoch = self._detect(text, end)
-            if len(self.cache) >= CACHE_SIZE:
-                self.cache.clear()
-            self.cache[key] = epoch
-            self.misses += 1
+            epoch = self.learn(text, end, key)
         else:
             self.hits += 1
         if epoch is False:
             return None
         # ASCII stamp: byte offsets are character offsets
         return ("", text[:end], text[end:]), epoch
+
+    def learn(self, text, end, key):
+        """Ask fail2ban's detector about a new stamp: its epoch, or False (not accepted)."""
+        epoch = self._detect(text, end)
+        if len(self.cache) >= CACHE_SIZE:
+            self.cache.clear()
+        self.cache[key] = epoch
+        self.misses += 1
+        return epoch
+
+    def split(self, text):
+        """fail2ban's own date search, as ``processLine`` does it: (tupleLine, epoch);
+        None when no date is found (undated); False when processLine must decide itself
+        (an empty or unparsable match: it then uses the last date or the current time)."""
+        dd = self.flt.dateDetector
+        if dd is None:
+            return False
+        try:
+            found = dd.matchTime(text)
+            m = found[0]
+            if not m:
+                return None
+            s, e = m.start(1), m.end(1)
+            if s == e:
+                return False
+            date = dd.getTime(text[s:e], found)
+        except Exception:
+            return False
+        if date is None:
+            return False
+        return (text[:s], text[s:e], text[e:]), date[0]
 
     def _detect(self, text, end):
         dd = self.flt.dateDetector

@@ -1,5 +1,11 @@
-"""Findings on date detection: auto-detection where one explicit datepattern fits the log."""
+"""Findings on date detection: an explicit datepattern that drops lines, auto-detection where an
+explicit pattern fits the log."""
 from f2btune.check.registry import Finding, check, finding_type
+
+finding_type(
+    "date-rejected", "warning", "the datepattern finds no date on lines fail2ban's line-start detection dates",
+    "fail2ban drops a failure without a date (\"Found a match but no valid date/time\"): those "
+    "attempts never count towards maxretry, without a word at the default log level")
 
 finding_type(
     "date-autodetect", "info", "date auto-detection where an explicit pattern fits",
@@ -8,6 +14,8 @@ finding_type(
     "removes a wrong match on odd lines: --measure gives the figure for this log")
 
 AUTO_MARKERS = ("{^LN-BEG}", "{*WD-BEG}", "{DEFAULT}")
+# What stock filters use: fail2ban's default templates, anchored at the line start.
+FALLBACK = "{^LN-BEG}"
 MIN_LINES = 10
 COVERAGE = 0.9
 MAX_LINES = 500
@@ -41,7 +49,58 @@ def fitting_pattern(lines, auto_detector):
 
 
 def config_syntax(pattern):
-    return pattern.replace("%", "%%")
+    """A (possibly multi-line) datepattern as a fail2ban config value: %% for %, lines indented."""
+    lines = [l.strip() for l in pattern.replace("%", "%%").splitlines() if l.strip()]
+    return "\n    ".join(lines)
+
+
+def with_fallback(pattern):
+    """The pattern, then fail2ban's line-start detection for every line it does not date."""
+    return pattern.rstrip() + "\n" + FALLBACK
+
+
+def rejected(lines, detector, reference):
+    """Lines ``detector`` finds no date on while ``reference`` does."""
+    from f2btune.suggest.dates import split
+    return [l for l in lines if split(detector, l)[0] is None and split(reference, l)[0] is not None]
+
+
+def failures_among(jail, lines):
+    """How many of ``lines`` the jail's filter reports once they are dated (line-start detection)."""
+    from f2btune.check.sample import jail_filter
+    flt = jail_filter(jail)
+    flt.setDatePattern(FALLBACK)
+    n = 0
+    for line in lines:
+        try:
+            n += len(flt.processLine(line) or ())
+        except Exception:
+            continue
+    return n
+
+
+@check
+def check_rejected_dates(jail, ctx):
+    dp = jail.datepattern or ""
+    if jail.uses_journal or is_auto(dp) or any(m in dp for m in AUTO_MARKERS):
+        return
+    smp = ctx.sample(jail)
+    if smp is None or not smp.lines:
+        return
+    try:
+        from f2btune.check.sample import jail_filter
+        from f2btune.f2b import make_filter
+        bad = rejected(smp.lines, jail_filter(jail).dateDetector, make_filter(datepattern=FALLBACK).dateDetector)
+        lost = failures_among(jail, bad) if bad else 0
+    except Exception:  # a filter the server rejects is reported as config-error elsewhere
+        return
+    if bad:
+        yield Finding("date-rejected", jail.name,
+                      "datepattern finds no date on %d of the last %d lines of %s that fail2ban's "
+                      "line-start detection dates (%d failures dropped), e.g. %r"
+                      % (len(bad), len(smp.lines), smp.path, lost, bad[0][:200]),
+                      fix="datepattern = %s" % config_syntax(with_fallback(jail.datepattern)),
+                      severity=None if lost else "info")
 
 
 @check
@@ -58,7 +117,9 @@ def check_datepattern(jail, ctx):
         return
     pattern = fitting_pattern(smp.lines, detector)
     if pattern:
+        # the fast template first, fail2ban's own detection behind it: a line stamped otherwise
+        # later (another host, a changed template) is still read, never dropped
         yield Finding("date-autodetect", jail.name,
                       "datepattern %s auto-detects, but every sampled line of %s fits %r"
                       % (jail.datepattern or "(unset)", smp.path, pattern),
-                      fix="datepattern = %s" % config_syntax(pattern))
+                      fix="datepattern = %s" % config_syntax(with_fallback(pattern)))

@@ -11,10 +11,11 @@ from f2btune.replay.writer import Stamper
 SYNFLOOD = 'f2btune-synflood[logprefix="f2b-syn: "]'
 
 
-def flood_lines(n, sources=20, seed=3, noise=0.1, ipv6=0.1):
-    """(lines with the current syslog stamp, [src per line]) from the real flood generator."""
+def flood_lines(n, sources=20, seed=3, noise=0.1, ipv6=0.1, now=None):
+    """(lines with the current (or ``now``'s) syslog stamp, [src per line]) from the real
+    flood generator."""
     st = Stamper("syslog")
-    now = time.time()
+    now = time.time() if now is None else now
     out, srcs = [], []
     for rec in iter_lines(n, sources=sources, seed=seed, noise=noise, ipv6=ipv6):
         out.append(st(now) + rec.text[15:])

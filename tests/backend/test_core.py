@@ -24,7 +24,7 @@ def make_jail(name, backend, root_dir, ignoreip=()):
         flt.addIgnoreIP(ip)
     flt.inOperation = True
     if backend == "f2btune":
-        flt._promptban = False      # no actions thread here: leave tickets in the jail queue
+        flt.options.promptban = False   # no actions thread here: leave tickets in the jail queue
     return j
 
 

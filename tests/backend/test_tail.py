@@ -88,12 +88,17 @@ def test_oversize_lines_are_skipped_and_counted(tmp_path):
     assert stats["oversize_lines"] == 2
 
 
-def test_named_pipe(tmp_path):
+def pipe_and_writer(tmp_path):
+    """(a LogTail on a new named pipe, a writer's descriptor)."""
     p = str(tmp_path / "fifo")
     os.mkfifo(p)
     t = LogTail(p)
     assert t.fifo
-    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+    return t, os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+
+
+def test_named_pipe(tmp_path):
+    t, fd = pipe_and_writer(tmp_path)
     try:
         os.write(fd, b"l1\nl2\npar")
         assert read_all(t) == ["l1", "l2"]
@@ -101,6 +106,57 @@ def test_named_pipe(tmp_path):
         assert read_all(t) == ["part"]
     finally:
         os.close(fd)
-    # the writer went away (syslog restart): no error, nothing read
+    # the writer went away (syslog restart): no error, nothing read, nothing dropped
     assert read_all(t) == []
+    assert t.stats.get("fifo_partial_dropped", 0) == 0
     t.close()
+
+
+def test_named_pipe_writer_dying_mid_line_is_not_glued(tmp_path):
+    t, fd = pipe_and_writer(tmp_path)
+    os.write(fd, b"a1\nhalf-a-li")
+    assert read_all(t) == ["a1"]
+    os.close(fd)                            # the writer dies in the middle of a line
+    assert read_all(t) == []                # the reader sees the end (its poll wakes on it)
+    fd = os.open(t.path, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        os.write(fd, b"b1\nb2\n")           # the next writer's lines arrive whole
+        assert read_all(t) == ["b1", "b2"]
+    finally:
+        os.close(fd)
+    assert t.stats["fifo_partial_dropped"] == 1
+    t.close()
+
+
+def test_named_pipe_with_no_writer_does_not_spin(tmp_path):
+    """After the last writer left, the reopened pipe reports nothing until a writer comes."""
+    import select
+    t, fd = pipe_and_writer(tmp_path)
+    os.write(fd, b"x\n")
+    os.close(fd)
+    assert read_all(t) == ["x"]             # reads the line, then the end: reopened
+    poller = select.poll()
+    poller.register(t.fd, select.POLLIN)
+    assert poller.poll(0) == []
+    t.close()
+
+
+def test_every_read_is_bounded(tmp_path):
+    """A backlog (a rotated copy, the moved-away file, the live file) comes in bounded batches."""
+    from f2btune.backend.chunks import BATCH_BYTES
+    p = str(tmp_path / "log")
+    w(p, "")
+    t = LogTail(p)
+    line = "x" * 99 + "\n"
+    w(p, line * 5000)                       # 500 000 bytes unread
+    os.rename(p, p + ".1")                  # moved away: read to its end, then the new file
+    w(p, line * 3000, "w")
+    sizes, total = [], 0
+    while True:
+        lines, n = t.read()
+        sizes.append(n)
+        total += len(lines)
+        if not t.more:
+            break
+    assert total == 8000
+    assert max(sizes) <= 2 * BATCH_BYTES and len(sizes) >= 6

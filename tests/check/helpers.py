@@ -19,6 +19,13 @@ def app_lines(n=40, step=10.0, start=None, hosts=4):
     return out
 
 
+def iso_lines(n=40, step=10.0, start=None, hosts=4):
+    """The same lines stamped "YYYY-MM-DD HH:MM:SS" (ISO with a space, no zone: CentOS, syslog-ng)."""
+    start = start if start is not None else time.time() - 3600
+    return ["%s%s" % (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(start + i * step)), l[15:])
+            for i, l in enumerate(app_lines(n, step, start, hosts))]
+
+
 def make_conf(tmp_path, jail="", filters=None, fail2ban="", log_lines=None, stock_jails=False, name="test"):
     """A private confdir: stock config linked, f2btune snippets, filter.d/<name>.conf, jail.d/test.local.
 

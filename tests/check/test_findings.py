@@ -2,7 +2,7 @@
 import pytest
 
 from f2btune.check import run_check
-from tests.check.helpers import ANCHORED, SEED_REGEX, app_lines, ids, make_conf
+from tests.check.helpers import ANCHORED, SEED_REGEX, app_lines, ids, iso_lines, make_conf
 
 NETFILTER = r"^\s*\S+ kernel: \[\s*\d+\.\d+\] f2b-syn: IN=\S* OUT=\S* (?:MAC=\S+ )?SRC=<ADDR> "
 KERNEL_LINE = ("{stamp} host kernel: [ 1234.567890] f2b-syn: IN=eth0 OUT= "
@@ -38,6 +38,9 @@ CASES = {
     "date-autodetect": (
         dict(jail="datepattern = {^LN-BEG}\n"),
         dict(jail="datepattern = ^%%b %%d %%H:%%M:%%S\n")),
+    "date-rejected": (
+        dict(log_lines=iso_lines()),
+        dict(log_lines=iso_lines(), jail="datepattern = ^%%Y-%%m-%%d %%H:%%M:%%S\n")),
     "polling-backend": (
         dict(jail="backend = polling\n"),
         dict(jail="backend = pyinotify\n")),
@@ -143,3 +146,36 @@ def test_config_error_jail(tmp_path):
     report = run_check(conf)
     assert ids(report, "broken") == ["config-error"]
     assert [j.name for j in report.config.jails] == ["test", "broken"]
+
+
+def test_rejected_dates_counted_and_fixed(tmp_path):
+    """A log whose stamp changed half-way: the pinned datepattern drops the ISO half; the
+    proposed fix (the pin, then fail2ban's line-start detection) reads every line."""
+    lines = app_lines(20) + iso_lines(20, start=None)
+    first = run_check(make_conf(tmp_path / "a", log_lines=lines))
+    (f,) = [f for f in first.findings if f.id == "date-rejected"]
+    assert f.severity == "warning" and f.is_problem
+    assert "on 20 of the last 40 lines" in f.message and "(20 failures dropped)" in f.message
+    assert iso_lines(1)[0][:4] in f.message
+    assert f.fix.splitlines()[-1].strip() == "{^LN-BEG}"
+    pattern = f.fix.split("=", 1)[1].strip()
+    second = run_check(make_conf(tmp_path / "b", log_lines=lines, jail="datepattern = %s\n" % pattern))
+    assert "date-rejected" not in ids(second) and "date-autodetect" not in ids(second)
+    from f2btune.check.sample import sample, volume
+    jail = second.config.jails[0]
+    assert volume(jail, sample(jail)).failures == 40
+    jail = first.config.jails[0]
+    assert volume(jail, sample(jail)).failures == 20
+
+
+def test_rejected_lines_without_failures_are_info(tmp_path):
+    """Undated lines that hold no failure are reported, but not as a problem."""
+    lines = app_lines(20) + [l.replace("Failed login", "Session opened") for l in iso_lines(5)]
+    (f,) = [f for f in run_check(make_conf(tmp_path, log_lines=lines)).findings if f.id == "date-rejected"]
+    assert f.severity == "info" and "(0 failures dropped)" in f.message
+
+
+def test_undatable_lines_are_not_rejected(tmp_path):
+    """Lines no stock detection dates either (no stamp at all) are not the datepattern's fault."""
+    lines = app_lines(20) + ["host app[42]: Failed login from 192.0.2.9"] * 3
+    assert "date-rejected" not in ids(run_check(make_conf(tmp_path, log_lines=lines)))

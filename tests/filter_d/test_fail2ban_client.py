@@ -1,12 +1,11 @@
 """`fail2ban-client -t` accepts every shipped filter in a private config dir."""
-import glob
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from f2btune.paths import build_confdir
+from f2btune.paths import build_confdir, shipped_filters
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -35,8 +34,7 @@ def _client_test(tmp_path, specs, systemd_specs=()):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("name", sorted(os.path.splitext(os.path.basename(p))[0]
-                                        for p in glob.glob(os.path.join(ROOT, "filter.d", "f2btune-*.conf"))))
+@pytest.mark.parametrize("name", shipped_filters(ROOT))
 def test_client_accepts(tmp_path, name):
     specs = JAILS.get(name, [name])
     proc = _client_test(tmp_path, specs, systemd_specs=[name])

@@ -1,18 +1,18 @@
 """Every shipped filter passes fail2ban's own samplestestcase on tests/files/logs/<filter>."""
-import glob
 import os
 
 import pytest
 
+from f2btune.paths import shipped_filters
 from f2btune.suggest.samples import check_samples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FILTERS = sorted(os.path.splitext(os.path.basename(p))[0]
-                 for p in glob.glob(os.path.join(ROOT, "filter.d", "f2btune-*.conf")))
+FILTERS = shipped_filters(ROOT)
 
 
 def test_filters_shipped():
     assert "f2btune-synflood" in FILTERS
+    assert "f2btune-common" not in FILTERS  # shared definitions, not a filter
 
 
 @pytest.mark.parametrize("name", FILTERS)

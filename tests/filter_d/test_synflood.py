@@ -109,10 +109,11 @@ def test_modes():
 
 
 def test_explicit_datepatterns():
-    """No date auto-detection: the filter carries its own cheap patterns."""
+    """Cheap patterns for the common stamps first, fail2ban's line-begin detection after them."""
     from f2btune.f2b import filter_commands
     cmds = {c[2]: c[3] for c in filter_commands(FILTER) if c[0] == "set"}
-    assert cmds["datepattern"].split("\n") == ["^%b %d %H:%M:%S", r"^%Y-%m-%dT%H:%M:%S(?:\.%f)?%z"]
+    assert cmds["datepattern"].split("\n") == [r"^%b %d %H:%M:%S(?:\.%f)?(?: %ExY)?",
+                                               r"^%Y-%m-%dT%H:%M:%S(?:\.%f)?%z", "{^LN-BEG}"]
     cmds = {c[2]: c[3] for c in filter_commands(FILTER, backend="systemd") if c[0] == "set"}
     assert cmds["datepattern"] == "{NONE}"
     assert "<HOST>" not in cmds["addfailregex"]

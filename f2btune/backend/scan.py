@@ -1,0 +1,190 @@
+"""Raw lines in, failures per address out: the per-line part of a batch.
+
+Per line:
+
+1. its time: a syslog stamp at the line start, known to :class:`.stamps.StampCache`, is the
+   one fail2ban cuts (nothing before it); every other line gets fail2ban's own date search
+   once (the journal flavour gives the entry's time);
+2. the anchor (see :mod:`.anchor`) is tested on the raw bytes only where the stamp is cut
+   at the start, so every literal of the regexes lies contiguously in the raw line; other
+   lines are never dropped by it (``prefilter_skipped``);
+3. lines with NUL bytes are dropped and counted; a line of a banned address is skipped
+   (the address read after its locator on the raw bytes, when the locator occurs once);
+4. undecodable bytes are replaced, as fail2ban does, and counted;
+5. with a plain failregex the backend counts the address itself (a :class:`.records.Tally`,
+   weighted by ``<F-REPEATS>``); otherwise fail2ban's ``processLine`` runs on the line.
+"""
+import logging
+import re
+
+from f2btune.backend.records import Tally, collect, repeat_weight
+from f2btune.backend.stamps import stamp_end
+
+log = logging.getLogger("fail2ban.f2btune")
+# an address as written after its locator: optional "[", optional IPv4-mapped prefix
+ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+
+
+class Scanner(object):
+    """Mixed into the backend's Filter (see :class:`.core.BatchCore` for the state)."""
+
+    def _scan(self, lines, jtimes, groups, tallies):
+        st, stamps, fast = self.stats, self._stamps, (self._fast if self.inOperation else None)
+        test, enc, cache = self._anchor_test, self._encoding, stamps.cache
+        loc = self._locator_b if fast is not None else None
+        raw_banned, memo = {}, {}
+        dropped = skipped = unfiltered = 0
+        for i, raw in enumerate(lines):
+            if jtimes is None:
+                end, key = stamp_end(raw)
+                epoch = cache.get(key, None) if key is not None else False
+                if epoch is None:                         # a new stamp: ask fail2ban once
+                    epoch = stamps.learn(raw.decode(enc, "replace"), end, key)
+            else:
+                end, epoch = -1, jtimes[i][1]
+            if epoch is False:
+                unfiltered += 1                           # the date may sit inside a literal
+            elif test is not None and not test(raw):
+                dropped += 1
+                continue
+            if b"\0" in raw:
+                st["nul_lines"] += 1
+                continue
+            if loc is not None and epoch is not False and self._raw_banned(raw, loc, raw_banned):
+                skipped += 1
+                continue
+            try:
+                text = raw.decode(enc)
+            except UnicodeDecodeError:
+                text = raw.decode(enc, "replace")
+                st["undecodable"] += 1
+            if text.endswith("\r"):
+                text = text.rstrip("\r")
+            if epoch is False:
+                ts = stamps.split(text)
+                if not ts:
+                    if ts is None:
+                        self._undated(text)
+                    self._process(groups, text, None)
+                    continue
+                tl, epoch = ts
+            else:
+                tl = ("", jtimes[i][0] + " ", text) if end < 0 else ("", text[:end], text[end:])
+            if fast is None or not self._count_fast(fast, tl, epoch, tallies, memo):
+                self._process(groups, tl, epoch)
+        st["anchor_dropped"] += dropped
+        st["prefilter_skipped"] += unfiltered if test is not None else 0
+        st["failures"] += skipped
+        st["banned_skipped"] += skipped
+
+    def _raw_banned(self, raw, loc, memo):
+        """Is the address right after the locator (e.g. ``SRC=``) banned?  Read on the raw
+        bytes, before decoding, date or regex; only where the locator occurs once."""
+        j = raw.find(loc)
+        if j < 0 or raw.find(loc, j + len(loc)) >= 0:
+            return False
+        tm = ADDR_TOKEN_B.match(raw, j + len(loc))
+        if tm is None:
+            return False
+        k = tm.group(1)
+        b = memo.get(k)
+        if b is None:
+            fid = self._raw2fid.get(k.decode("ascii"))
+            b = memo[k] = fid is not None and self.bans.is_banned(fid)
+        return b
+
+    def _count_fast(self, fast, tl, epoch, tallies, memo):
+        """Count a line with the backend's own failregex run; False: processLine decides.
+
+        ``memo``: this batch's banned answers by address text.
+        """
+        buf = tl[0] + tl[2] + "\n"
+        for rx, g4, g6, grep in fast:
+            m = rx.search(buf)
+            if m is not None:
+                break
+        else:
+            return True                        # no failregex matches: not a failure
+        addr = (g4 and m.group(g4)) or (g6 and m.group(g6))
+        if not addr:
+            return False
+        weight = repeat_weight(m.group(grep)) if grep else 1
+        b = memo.get(addr)
+        if b is None:
+            b = memo[addr] = self.bans.is_banned(self._raw2fid.get(addr) or addr)
+        if b:
+            self.stats["banned_skipped"] += weight
+            self.stats["failures"] += weight
+            return True
+        now = self.bans.now
+        e = now if abs(epoch - now) > 60 else epoch     # fail2ban's rule in operation
+        t = tallies.get(addr)
+        if t is None:
+            tallies[addr] = Tally(weight, e, (tl, epoch))
+        else:
+            t.add(weight, e, (tl, epoch), self._keep)
+        return True
+
+    def _process(self, groups, line, epoch):
+        """fail2ban's processLine on one line; its failures go to ``groups``."""
+        st = self.stats
+        try:
+            found = self.processLine(line) if epoch is None else self.processLine(line, epoch)
+        except Exception as e:
+            st["errors"] += 1
+            log.error("[%s] failed to process line %r: %r", self.jailName, "".join(line)[:200], e)
+            return
+        if epoch is None:
+            st["date_fallback"] += 1
+        for element in found or ():
+            fid, t, fail = element[1], element[2], element[3]
+            if t is None:                  # no date at all: stock fails such a line too
+                continue
+            w = repeat_weight(fail["repeats"]) if "repeats" in fail else 1
+            st["matched_lines"] += 1
+            collect(groups, fid, t, t, w, fail)
+
+    def _undated(self, text):
+        st = self.stats
+        if not st["undated"]:
+            log.warning("[%s] f2btune: a line without a date this jail's datepattern accepts "
+                        "(counted in status as undated; check datepattern): %r",
+                        self.jailName, text[:200])
+        st["undated"] += 1
+
+    def _resolve_tallies(self, tallies, groups):
+        """fail2ban's processLine on the last line of each counted address; the rest counted.
+
+        With a single-line failregex a match's ``matches`` entry is the whole line, so the
+        other kept lines are added as text, as fail2ban would have added them.
+        """
+        st, raw2fid = self.stats, self._raw2fid
+        cache = self._found_cache if self._cache_found else None
+        if len(raw2fid) > 65536:
+            raw2fid.clear()
+            self._found_cache.clear()
+        for key, t in tallies.items():
+            st["counted_lines"] += t.count
+            tl, epoch = t.samples[-1]
+            hit = cache.get(key) if cache is not None else None
+            if hit is not None:
+                fid, fail = hit
+                st["found_cached"] += 1
+                matches = [s[0] for s in t.samples]
+            else:
+                try:
+                    found = self.processLine(tl, epoch)
+                except Exception as e:
+                    st["errors"] += 1
+                    log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
+                    continue
+                if not found:
+                    continue
+                fid, fail = found[-1][1], found[-1][3]
+                raw2fid[key] = str(fid)       # text form: IPAddr hashes by formatting itself
+                if cache is not None and len(found) == 1:
+                    cache[key] = (fid, dict((k, v) for k, v in fail.items() if k != "matches"))
+                matches = [s[0] for s in t.samples[:-1]] + list(fail.get("matches") or [])
+            merged = dict(fail)
+            merged["matches"] = matches
+            collect(groups, fid, t.first, t.last, t.count, merged, raw2fid.get(key) or str(fid))
