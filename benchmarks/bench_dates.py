@@ -13,6 +13,10 @@ datepattern set to each choice:
 
 One loop is one pass; the value is seconds per line.  Compare ratios within one run.
 Run: .venv/bin/python benchmarks/bench_dates.py --fast [-o dates.json] [--log FILE] [--lines N]
+
+On a loaded machine pyperf's sequential benchmarks drift with the load; ``--ratios ROUNDS``
+instead times one pass per choice in turn, ROUNDS times, in one process (CPU time), and prints
+per stamp kind the median and min-max of each choice's time over pins+LN's in the same round.
 """
 import datetime
 import os
@@ -63,9 +67,58 @@ def restamped(path, kind, limit=4000):
     return out
 
 
+def filters(conf):
+    """One f2btune-sshd Filter per datepattern choice (find-time cut-off off)."""
+    from f2btune.f2b import make_filter
+    out = []
+    for name, pattern in CHOICES:
+        flt = make_filter("f2btune-sshd", confdir=conf)
+        flt.setDatePattern(pattern)
+        flt.checkFindTime = False
+        out.append((name, flt))
+    return out
+
+
+def ratios(log, n_lines, rounds):
+    """Interleaved passes: per kind and choice, (median, min, max) of time / pins+LN's time."""
+    import statistics
+    import time
+    from f2btune.f2b import quiet_logging
+    from f2btune.paths import build_confdir
+    quiet_logging()
+    result = {}
+    with tempfile.TemporaryDirectory(prefix="f2btune-bench-dates-") as tmp:
+        conf = build_confdir(os.path.join(tmp, "conf"))
+        for kind in ("rfc3164", "iso", "rfc3339"):
+            lines = restamped(log, kind, n_lines)
+            flts = filters(conf)
+            per = {name: [] for name, _ in flts}
+            for _ in range(rounds):
+                took = {}
+                for name, flt in flts:
+                    t0 = time.process_time()
+                    for line in lines:
+                        flt.processLine(line)
+                    took[name] = time.process_time() - t0
+                for name in per:
+                    per[name].append(took[name] / took["pins+LN"])
+            result[kind] = {n: (statistics.median(v), min(v), max(v)) for n, v in per.items()}
+    return result
+
+
 def main():
+    if "--ratios" in sys.argv:
+        import argparse
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--ratios", type=int, required=True)
+        ap.add_argument("--log", default=DEFAULT_LOG)
+        ap.add_argument("--lines", type=int, default=2000)
+        a = ap.parse_args()
+        for kind, row in ratios(a.log, a.lines, a.ratios).items():
+            print(kind, "  ".join("%s %.2fx (%.2f-%.2f)" % ((n,) + r) for n, r in row.items()))
+        return
     import pyperf
-    from f2btune.f2b import make_filter, quiet_logging
+    from f2btune.f2b import quiet_logging
     from f2btune.paths import build_confdir
 
     def forward(cmd, args):
@@ -81,10 +134,7 @@ def main():
         conf = build_confdir(os.path.join(tmp, "conf"))
         for kind in ("rfc3164", "iso", "rfc3339"):
             lines = restamped(args.log, kind, args.lines)
-            for name, pattern in CHOICES:
-                flt = make_filter("f2btune-sshd", confdir=conf)
-                flt.setDatePattern(pattern)
-                flt.checkFindTime = False
+            for name, flt in filters(conf):
 
                 def timed(loops, flt=flt, lines=lines):
                     t0 = pyperf.perf_counter()

@@ -23,6 +23,13 @@ except ImportError:  # run from a source tree without the package installed
     sys.path.insert(0, ROOT)
 
 
+def markdown_table(header, rows):
+    """A markdown table: ``header`` cells, then one list of cells per row (any values, str()'d)."""
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
 def _forward(cmd, args):
     cmd.extend(("--log", args.log, "--sample", str(args.sample)))
     for r in args.regex:

@@ -32,6 +32,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from common import markdown_table  # noqa: E402  (benchmarks/common.py, beside this script)
+
 FOLD_HEAD = "message repeated "
 PAIRS = (
     # (stock filter, f2btune filter, options, does this file belong to the pair?)
@@ -173,15 +175,12 @@ def run(corpus):
 
 
 def table(rows):
-    out = ["| file | filters | lines | stock | f2btune | folded | fold attempts | unfolded truth "
-           "| stock on unfolded | per address | sshd-session | other | agrees |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        out.append("| %s | %s | %d | %d | %d | %d | %d | %d | %d | %s | %d | %d | %s |" % (
-            r["file"], r["filters"], r["lines"], r["stock"], r["f2btune"], r["folded"], r["fold_attempts"],
-            r["unfolded_truth"], r["stock_on_unfolded"], "equal" if r["per_address_equal"] else "DIFFER",
-            r["sshd_session"], r["n_other"], "yes" if r["agrees"] else "NO"))
-    return "\n".join(out)
+    return markdown_table(
+        ("file", "filters", "lines", "stock", "f2btune", "folded", "fold attempts", "unfolded truth",
+         "stock on unfolded", "per address", "sshd-session", "other", "agrees"),
+        [(r["file"], r["filters"], r["lines"], r["stock"], r["f2btune"], r["folded"], r["fold_attempts"],
+          r["unfolded_truth"], r["stock_on_unfolded"], "equal" if r["per_address_equal"] else "DIFFER",
+          r["sshd_session"], r["n_other"], "yes" if r["agrees"] else "NO") for r in rows])
 
 
 def main(argv=None):

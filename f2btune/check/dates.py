@@ -81,8 +81,9 @@ def failures_among(jail, lines):
 
 @check
 def check_rejected_dates(jail, ctx):
-    dp = jail.datepattern or ""
-    if jail.uses_journal or is_auto(dp) or any(m in dp for m in AUTO_MARKERS):
+    # measured, not assumed from the markers: fail2ban 1.0.2 adds nothing for a {DEFAULT} that
+    # follows another pattern (only {^LN-BEG} there brings the default templates)
+    if jail.uses_journal or is_auto(jail.datepattern):
         return
     smp = ctx.sample(jail)
     if smp is None or not smp.lines:

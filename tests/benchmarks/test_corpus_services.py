@@ -1,30 +1,11 @@
 """benchmarks/corpus_services.py on the real captures: f2btune's service filters report the same
 addresses as the stock ones, except the documented kinds (rsyslog folds, sshd-session)."""
-import json
-import os
-import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(ROOT, "benchmarks", "corpus_services.py")
-
-
-def _script():
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    try:
-        import corpus_services as cs
-    finally:
-        sys.path.pop(0)
-    return cs
+from tests.benchmarks.scripts import load, run_rows
 
 
 def test_corpus_services(corpus_dir):
-    proc = subprocess.run([sys.executable, SCRIPT, corpus_dir, "--json"],
-                          capture_output=True, text=True, timeout=1800)
-    rows = json.loads(proc.stdout)
-    bad = [r for r in rows if not r["agrees"]]
-    assert not bad, bad
-    assert proc.returncode == 0
+    rows = run_rows("corpus_services", corpus_dir)
     by_file = {r["file"]: r for r in rows}
     assert sum(r["stock"] for r in rows) > 35000
     # the folded rotation: stock's lines plus one per fold; with N per fold, the unfolded truth
@@ -41,7 +22,7 @@ def test_corpus_services(corpus_dir):
 
 
 def test_reference_parse_is_independent():
-    cs = _script()
+    cs = load("corpus_services")
     line = "Mar 20 06:25:06 web sshd[2214]: message repeated 4 times: [ Failed password for root from 192.0.2.1 port 5555 ssh2]"
     assert cs.fold(line) == (4, "192.0.2.1")
     assert cs.fold(line[:-1]) is None

@@ -1,20 +1,11 @@
 """benchmarks/corpus_synflood.py on the real captures: every SYN line, only those, right address."""
-import json
 import os
-import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(ROOT, "benchmarks", "corpus_synflood.py")
+from tests.benchmarks.scripts import load, run_rows
 
 
 def test_corpus_synflood(corpus_dir):
-    proc = subprocess.run([sys.executable, SCRIPT, corpus_dir, "--json"],
-                          capture_output=True, text=True, timeout=900)
-    rows = json.loads(proc.stdout)
-    bad = [r for r in rows if not r["agrees"]]
-    assert not bad, bad
-    assert proc.returncode == 0
+    rows = run_rows("corpus_synflood", corpus_dir)
     # the captures that matter are there and were actually checked
     by_file = {}
     for r in rows:
@@ -33,7 +24,7 @@ def test_corpus_synflood(corpus_dir):
 
 def test_outbound_kept_on_request(corpus_dir):
     """direction = both: the outbound SYN lines of the UFW capture match, with their source."""
-    cs = _script()
+    cs = load("corpus_synflood")
     from f2btune.f2b import make_filter, quiet_logging
     quiet_logging()
     path = os.path.join(corpus_dir, "alfonsodeuna-ufw-iso8601", "ufw.log")
@@ -56,18 +47,9 @@ def test_outbound_kept_on_request(corpus_dir):
         assert got == want, direction
 
 
-def _script():
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    try:
-        import corpus_synflood as cs
-    finally:
-        sys.path.pop(0)
-    return cs
-
-
 def test_reference_parse_is_independent():
     """The reference parser classifies lines on its own (no fail2ban, no regex)."""
-    cs = _script()
+    cs = load("corpus_synflood")
     syn = ("Aug 14 11:59:01 pi kernel: [ 4242.123456] f2b-syn: IN=eth0 OUT= MAC=aa SRC=192.0.2.7 "
            "DST=192.0.2.1 LEN=60 TTL=52 ID=0 DF PROTO=TCP SPT=1 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0 ")
     assert cs.parse(syn) == ("f2b-syn: ", True, "192.0.2.7", False)

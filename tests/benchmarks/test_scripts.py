@@ -48,3 +48,17 @@ def test_script_under_pypy(tmp_path, pypy3):
     bench = pyperf.BenchmarkSuite.load(out).get_benchmarks()[0]
     assert bench.get_name() == "filter regex1"
     assert bench.get_metadata()["python_implementation"] == "pypy"
+
+
+def test_bench_dates_runs(tmp_path, corpus_dir):
+    """benchmarks/bench_dates.py: one pyperf benchmark per stamp kind and datepattern choice."""
+    out = str(tmp_path / "dates.json")
+    log = os.path.join(corpus_dir, "teliten-vultr", "auth.log_2022-05-29_vultr.log")
+    if not os.path.isfile(log):
+        pytest.skip("corpus file not found: %s" % log)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_dates.py"), "--log", log,
+                        "--lines", "20", "--processes=1", "--values=1", "--warmups=1", "--loops=1",
+                        "--quiet", "-o", out], capture_output=True, text=True, cwd=str(tmp_path), timeout=600)
+    assert p.returncode == 0, p.stderr
+    names = sorted(b.get_name() for b in pyperf.BenchmarkSuite.load(out).get_benchmarks())
+    assert len(names) == 12 and "iso pins+LN" in names and "rfc3164 pins" in names

@@ -179,3 +179,11 @@ def test_undatable_lines_are_not_rejected(tmp_path):
     """Lines no stock detection dates either (no stamp at all) are not the datepattern's fault."""
     lines = app_lines(20) + ["host app[42]: Failed login from 192.0.2.9"] * 3
     assert "date-rejected" not in ids(run_check(make_conf(tmp_path, log_lines=lines)))
+
+
+def test_default_marker_after_a_pin_still_drops_lines(tmp_path):
+    """fail2ban 1.0.2 adds no template for {DEFAULT} after another pattern: measured, reported."""
+    conf = make_conf(tmp_path / "a", log_lines=iso_lines(), jail="datepattern = ^%%b %%d %%H:%%M:%%S\n    {DEFAULT}\n")
+    assert "date-rejected" in ids(run_check(conf))
+    conf = make_conf(tmp_path / "b", log_lines=iso_lines(), jail="datepattern = ^%%b %%d %%H:%%M:%%S\n    {^LN-BEG}\n")
+    assert "date-rejected" not in ids(run_check(conf))

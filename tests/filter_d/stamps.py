@@ -26,9 +26,9 @@ def fail2ban_stamps():
     raise AssertionError("testVariousTimes not found in %s" % path)
 
 
-# Real syslog stamps not in that list: RFC 3164 with microseconds (rsyslog
-# $ActionFileDefaultTemplate with %timereported:::date-rfc3164-buggyday%... variants), RFC 3339
-# without zone, ISO with a comma, syslog-ng's ISO, RFC 3164 with a year (logrotate'd BSD).
+# Stamps real syslog daemons write that the list lacks: RFC 3164 with microseconds or a year,
+# a space-padded day, RFC 3339 without zone or with +hhmm, ISO with a fraction, and the stamp of
+# a real CentOS auth.log (ISO, a space, no zone).
 EXTRA_STAMPS = [
     "Jan 23 21:59:59.011",
     "Jan 23 21:59:59 2005",

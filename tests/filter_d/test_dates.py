@@ -11,6 +11,7 @@ import pytest
 from f2btune.f2b import make_filter, quiet_logging
 from f2btune.paths import build_confdir
 from f2btune.suggest.prove import compare, failures
+from tests.benchmarks.scripts import load
 from tests.filter_d.stamps import all_stamps
 
 # (filter, options, text after the stamp)
@@ -113,18 +114,6 @@ def test_apache_auth_same_failures_under_every_stamp(confdir, logging, fmt):
     assert compare(stock, ours, lines) == []
 
 
-def _bench_dates():
-    import os
-    import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                    "benchmarks"))
-    try:
-        import bench_dates
-    finally:
-        sys.path.pop(0)
-    return bench_dates
-
-
 @pytest.mark.parametrize("kind", ["iso", "rfc3339", "rfc5424"])
 def test_real_sshd_log_restamped(confdir, corpus_dir, kind):
     """Real sshd lines (RFC 3164) restamped ISO, RFC 3339 and RFC 5424 (benchmarks/bench_dates.py)."""
@@ -132,7 +121,7 @@ def test_real_sshd_log_restamped(confdir, corpus_dir, kind):
     path = os.path.join(corpus_dir, "teliten-vultr", "auth.log_2022-05-29_vultr.log")
     if not os.path.isfile(path):
         pytest.skip("corpus file not found: %s" % path)
-    lines = _bench_dates().restamped(path, kind)
+    lines = load("bench_dates").restamped(path, kind)
     opts = {"logtype": "rfc5424"} if kind == "rfc5424" else {}
     stock = failures(make_filter("sshd", confdir=confdir, options=opts), lines)
     ours = failures(make_filter("f2btune-sshd", confdir=confdir, options=opts), lines)
