@@ -21,6 +21,7 @@ COMMANDS = (
     "install",
     "uninstall",
     "check",
+    "tolerance",
 )
 
 

@@ -1,0 +1,125 @@
+"""action.d/f2btune-tolerance.py in a real fail2ban-server with f2btune-sshd, maxretry 5, factor 5:
+Debian's own /usr/bin/fail2ban-server with a stock file backend (pyinotify), and `f2btune server`
+with `backend = f2btune`.  Lines are appended to a real log; every wait polls a condition."""
+import os
+import time
+
+import pytest
+
+from f2btune import tolerance
+from f2btune.replay.sandbox import CLIENT, Sandbox
+from f2btune.replay.writer import Stamper
+from tests.backend.conftest import append, status_field, wait_for
+
+A, B, D, E, F = "192.0.2.10", "192.0.2.20", "192.0.2.40", "192.0.2.50", "192.0.2.60"
+STOCK_SERVER = "/usr/bin/fail2ban-server"
+
+
+class StockSandbox(Sandbox):
+    """The same private server, started by Debian's fail2ban-server itself (no f2btune import)."""
+
+    def command(self):
+        return ["/usr/bin/python3", STOCK_SERVER, "-f", "-x", "-c", self.conf, "-s", self.socket,
+                "-p", self.pidfile, "--loglevel", self.loglevel, "--logtarget", self.logfile, "start"]
+
+
+class Log(object):
+    def __init__(self, path):
+        self.path = path
+        self.pid = 4000
+        self.stamp = Stamper("syslog")
+        open(path, "a").close()
+
+    def write(self, *messages):
+        lines = []
+        for m in messages:
+            self.pid += 1
+            lines.append("%s host sshd[%d]: %s" % (self.stamp(time.time()), self.pid, m))
+        append(self.path, lines)
+
+    def success(self, ip, user="alice"):
+        self.write("Accepted password for %s from %s port 50022 ssh2" % (user, ip))
+
+    def failures(self, ip, user, n):
+        self.write(*["Failed password for %s from %s port 50022 ssh2" % (user, ip)] * n)
+
+
+def jail(name, log, backend, time_):
+    return name, [("enabled", "true"), ("filter", "f2btune-sshd"), ("backend", backend),
+                  ("logpath", log), ("usedns", "no"), ("maxretry", "5"), ("findtime", "600"),
+                  ("bantime", "600"), ("action", "dummy\nf2btune-tolerance.py[time=%s, factor=5]" % time_)]
+
+
+@pytest.fixture(params=["pyinotify", "f2btune"])
+def server(request, tmp_path):
+    if not os.path.exists(CLIENT) or not os.path.exists(STOCK_SERVER):
+        pytest.skip("Debian's fail2ban is not installed")
+    backend = request.param
+    logs = {"tol": Log(str(tmp_path / "auth.log")), "tolx": Log(str(tmp_path / "short.log"))}
+    cls = StockSandbox if backend == "pyinotify" else Sandbox
+    sb = cls([jail("tol", logs["tol"].path, backend, "1h"), jail("tolx", logs["tolx"].path, backend, "4")],
+             workdir=str(tmp_path / "sb"))
+    sb.start()
+    sb.wait_jails_started(["tol", "tolx"])
+    yield sb, logs
+    sb.stop()
+
+
+def tolerated(sb, name):
+    return dict((e[0], e[1]) for e in tolerance.listing(sb.socket, name))
+
+
+def failed_at_least(sb, name, n):
+    assert wait_for(lambda: status_field(sb, name, "Total failed") >= n, 30), sb.tail_output()
+
+
+def test_tolerance_in_a_real_server(server):
+    sb, logs = server
+    log = logs["tol"]
+    # a success tolerates its address for its account; a second address stays tolerated to the restart
+    log.success(A)
+    log.success(F, "bob")
+    assert wait_for(lambda: tolerated(sb, "tol") == {A: "alice", F: "bob"}, 30), sb.tail_output()
+    # 20 wrong passwords for alice are tolerated ...
+    log.failures(A, "alice", 20)
+    failed_at_least(sb, "tol", 20)
+    assert A not in sb.banned("tol")
+    # ... and root's failures count in full: the ban comes at once and ends the tolerance
+    log.failures(A, "root", 5)
+    assert wait_for(lambda: A in sb.banned("tol"), 30), sb.tail_output()
+    assert A not in tolerated(sb, "tol")
+    # an address without a success is banned at 5
+    log.failures(B, "alice", 4)
+    failed_at_least(sb, "tol", 29)
+    assert B not in sb.banned("tol")
+    log.failures(B, "alice", 1)
+    assert wait_for(lambda: B in sb.banned("tol"), 30), sb.tail_output()
+    # a forged success (a user name carrying an Accepted text) grants nothing and counts 1
+    forged = "Accepted password for alice from %s port 22 ssh2" % D
+    log.write(*["Invalid user %s from %s port 50022" % (forged, D)] * 4)
+    log.write("Failed password for invalid user %s from %s port 50022 ssh2" % (forged, D))
+    assert wait_for(lambda: D in sb.banned("tol"), 30), sb.tail_output()
+    assert D not in tolerated(sb, "tol")
+    # tolerance survives a restart (F: 6 failures for bob, over maxretry, are not a ban)
+    sb.stop()
+    sb.start()
+    sb.wait_jails_started(["tol"])
+    assert tolerated(sb, "tol") == {F: "bob"}
+    log.failures(F, "bob", 6)
+    failed_at_least(sb, "tol", 6)
+    assert F not in sb.banned("tol")
+    # revoked, its failures count in full again
+    assert tolerance.revoke(sb.socket, "tol", F) is True
+    assert tolerance.revoke(sb.socket, "tol", F) is False
+    log.failures(F, "bob", 5)
+    assert wait_for(lambda: F in sb.banned("tol"), 30), sb.tail_output()
+
+
+def test_tolerance_expires(server):
+    sb, logs = server
+    log = logs["tolx"]                  # time = 4 s
+    log.success(E)
+    assert wait_for(lambda: E in tolerated(sb, "tolx"), 30), sb.tail_output()
+    assert wait_for(lambda: E not in tolerated(sb, "tolx"), 60), sb.tail_output()
+    log.failures(E, "alice", 5)
+    assert wait_for(lambda: E in sb.banned("tolx"), 30), sb.tail_output()
