@@ -217,3 +217,23 @@ def test_bad_parameters_are_refused_with_one_clear_message(opts, message):
     from fail2ban.server.jail import Jail
     with pytest.raises(ValueError, match=message):
         Jail("tol18bad", backend="polling").actions.add("f2btune-tolerance", ACTION, opts)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_sample_log_grants_only_real_clean_successes(clock, backend):
+    """f2btune-sshd's sample log (fail2ban's sshd samples plus injections): the connections that
+    tried other users before their success (gh-2070's intruders, 192.0.2.114/116) and every
+    address carried in attacker text (198.51.100.x) gain nothing."""
+    r = Rig(backend, {"time": "100000d"})
+    r.flt.setFindTime(10 ** 10)
+    r.flt.checkFindTime = False
+    with open(os.path.join(ROOT, "tests", "files", "logs", "f2btune-sshd"), errors="replace") as f:
+        lines = [x.rstrip("\n") for x in f if x.strip() and not x.startswith("#")]
+    for x in lines:
+        if backend == "f2btune":
+            r.flt.process_raw_lines([x.encode()])
+        else:
+            r.flt.processLineAndAdd(x)
+    assert sorted((e[0], e[1]) for e in r.action.tolerated) == [
+        ("192.0.2.1", "git"), ("192.0.2.113", "rda"), ("192.0.2.35", "pi"), ("192.0.2.41", "pi"),
+        ("192.0.2.47", "alice")]
