@@ -9,7 +9,9 @@ import pytest
 from f2btune import tolerance
 from f2btune.replay.sandbox import CLIENT, Sandbox
 from f2btune.replay.writer import Stamper
+from f2btune.errors import F2btuneError
 from tests.backend.conftest import append, status_field, wait_for
+from tests.conftest import run_cli
 
 A, B, D, E, F = "192.0.2.10", "192.0.2.20", "192.0.2.40", "192.0.2.50", "192.0.2.60"
 STOCK_SERVER = "/usr/bin/fail2ban-server"
@@ -100,6 +102,9 @@ def test_tolerance_in_a_real_server(server):
     log.write("Failed password for invalid user %s from %s port 50022 ssh2" % (forged, D))
     assert wait_for(lambda: D in sb.banned("tol"), 30), sb.tail_output()
     assert D not in tolerated(sb, "tol")
+    # the command lists what the server holds
+    out = run_cli("tolerance", "tol", "-s", sb.socket)
+    assert out.returncode == 0 and F in out.stdout and "bob" in out.stdout and A not in out.stdout, out
     # tolerance survives a restart (F: 6 failures for bob, over maxretry, are not a ban)
     sb.stop()
     sb.start()
@@ -109,7 +114,8 @@ def test_tolerance_in_a_real_server(server):
     failed_at_least(sb, "tol", 6)
     assert F not in sb.banned("tol")
     # revoked, its failures count in full again
-    assert tolerance.revoke(sb.socket, "tol", F) is True
+    assert run_cli("tolerance", "tol", "-s", sb.socket, "--revoke", F).returncode == 0
+    assert run_cli("tolerance", "tol", "-s", sb.socket, "--revoke", F).returncode == 3
     assert tolerance.revoke(sb.socket, "tol", F) is False
     log.failures(F, "bob", 5)
     assert wait_for(lambda: F in sb.banned("tol"), 30), sb.tail_output()
@@ -123,3 +129,19 @@ def test_tolerance_expires(server):
     assert wait_for(lambda: E not in tolerated(sb, "tolx"), 60), sb.tail_output()
     log.failures(E, "alice", 5)
     assert wait_for(lambda: E in sb.banned("tolx"), 30), sb.tail_output()
+
+
+def test_a_bad_parameter_stops_the_server_with_one_clear_error(tmp_path):
+    if not os.path.exists(CLIENT) or not os.path.exists(STOCK_SERVER):
+        pytest.skip("Debian's fail2ban is not installed")
+    name, opts = jail("tolbad", str(tmp_path / "auth.log"), "pyinotify", "1h")
+    opts[-1] = ("action", "dummy\nf2btune-tolerance.py[time=1h, factr=5]")
+    open(str(tmp_path / "auth.log"), "a").close()
+    sb = StockSandbox([(name, opts)], workdir=str(tmp_path / "sb"))
+    try:
+        sb.start()                      # may answer a ping before it reads the jail's action
+    except F2btuneError:
+        pass
+    assert wait_for(lambda: sb.proc.poll() is not None, 30), "the server kept running"
+    sb.stop()
+    assert "f2btune-tolerance: unknown parameter factr (known: time, factor, unban, prefix6)" in sb.log_text()
