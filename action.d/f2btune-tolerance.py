@@ -3,8 +3,8 @@
 # Tolerance for addresses that logged in successfully, without opening a door for
 # brute force.  After a success line (sshd: "Accepted <method> for USER from ADDR",
 # matched by the filter's <F-MLFGAINED> failregex) the address is tolerated for
-# `time`: each later failure for the SAME account counts 1/`factor`, a failure for
-# any other or a non-existent account counts 1.  The address is banned when the
+# `time`: each later failure for an account that logged in from it counts 1/`factor`,
+# a failure for any other or a non-existent account counts 1.  The address is banned when the
 # weighted count within findtime reaches maxretry (maxretry 5, factor 5: 24 wrong
 # passwords for alice are tolerated, the 25th bans; after 20 for alice the first for
 # root bans; 4 for alice plus 4 for root weigh 4.8 and a 5th for root bans).
@@ -53,6 +53,7 @@ from fail2ban.server.mytime import MyTime
 from fail2ban.server.ticket import FailTicket
 
 KNOWN = ("time", "factor", "unban", "prefix6")
+MAX_ACCOUNTS = 32             # tolerated accounts per address (or network)
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -107,7 +108,7 @@ class Store(object):
             return {}
         with open(self.path) as f:
             data = json.load(f)
-        return dict((k, tuple(v)) for k, v in data.get("entries", {}).items())
+        return data.get("entries", {})
 
     def save(self, entries):
         if self.path is None:
@@ -115,12 +116,12 @@ class Store(object):
         tmp = self.path + ".tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            json.dump({"version": 1, "entries": entries}, f)
+            json.dump({"version": 1, "entries": entries}, f)     # {key: {account: [granted, expires]}}
         os.replace(tmp, self.path)
 
 
 class Tolerance(object):
-    """Tolerated keys (address, or IPv6 network) -> (account, granted, expires)."""
+    """Tolerated keys (address, or IPv6 network) -> {account: (granted, expires)}."""
 
     def __init__(self, opts, store, purgeage=None):
         self.opts = opts
@@ -139,17 +140,20 @@ class Tolerance(object):
 
     def load(self, now):
         with self.lock:
-            self.entries = self.store.load()
+            self.entries = dict((k, dict((u, tuple(t)) for u, t in v.items())) for k, v in self.store.load().items())
             self._purge(now)
 
     def _purge(self, now):
         old = now - self.purgeage if self.purgeage else None
-        for k, (user, granted, expires) in list(self.entries.items()):
-            if expires <= now or (old is not None and granted < old):
+        for k, users in list(self.entries.items()):
+            for user, (granted, expires) in list(users.items()):
+                if expires <= now or (old is not None and granted < old):
+                    del users[user]
+            if not users:
                 del self.entries[k]
 
     def _save(self):
-        self.store.save(dict((k, list(v)) for k, v in self.entries.items()))
+        self.store.save(self.entries)
 
     def grant(self, fid, user, when):
         key = self.key(fid)
@@ -157,10 +161,13 @@ class Tolerance(object):
             return False
         expires = when + self.opts["time"]
         with self.lock:
-            old = self.entries.get(key)
-            self.entries[key] = (user, when, expires)
+            users = self.entries.setdefault(key, {})
+            old = users.get(user)
+            if old is None and len(users) >= MAX_ACCOUNTS:
+                del users[min(users, key=lambda u: users[u][1])]    # the one expiring first
+            users[user] = (when, expires)
             # a refresh of the same grant is written when it moved by 1 % of `time`
-            if old is None or old[0] != user or expires - old[2] >= self.opts["time"] / 100.0:
+            if old is None or expires - old[1] >= self.opts["time"] / 100.0:
                 self._save()
         return True
 
@@ -175,25 +182,28 @@ class Tolerance(object):
         return True
 
     def weight(self, ticket):
-        """1 for a failure of the tolerated account after its success, else factor."""
+        """1 for a failure of a tolerated account after its success, else factor."""
         factor = self.opts["factor"]
-        entry = self.entries.get(self.key(ticket.getID())) if self.entries else None
-        if entry is None:
+        users = self.entries.get(self.key(ticket.getID())) if self.entries else None
+        if not users:
             return factor
-        user, granted, expires = entry
         data = ticket.getData()
+        user = data.get("user")
+        entry = users.get(user) if user is not None else None
+        if entry is None or data.get("cond_inv"):
+            return factor
         first = getattr(ticket, "_firstTime", None) or ticket.getTime()
-        if not granted <= first < expires or data.get("cond_inv"):
+        if not entry[0] <= first < entry[1]:
             return factor
-        users = data.get("users")
-        if users and any(u != user for u in users):
+        tried = data.get("users")
+        if tried and any(u != user for u in tried):
             return factor
-        return 1 if data.get("user") == user else factor
+        return 1
 
     def listing(self, now):
         with self.lock:
             self._purge(now)
-            return sorted([k, v[0], v[2], v[1]] for k, v in self.entries.items())
+            return sorted([k, u, t[1], t[0]] for k, users in self.entries.items() for u, t in users.items())
 
 
 class Action(ActionBase):
@@ -210,7 +220,7 @@ class Action(ActionBase):
                                    getattr(db, "purgeage", None) if db is not None else None)
         try:
             self.tolerance.load(MyTime.time())
-        except (OSError, ValueError, TypeError) as e:
+        except (OSError, ValueError, TypeError, AttributeError) as e:
             self._logSys.error("[%s] f2btune-tolerance: cannot read %s (%s): starting with no tolerated "
                                "address", self._jail.name, self.tolerance.store.path, e)
         self._hook()

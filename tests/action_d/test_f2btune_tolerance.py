@@ -105,6 +105,19 @@ def test_other_accounts_count_in_full(clock, backend):
     assert r2.banned == [A]
 
 
+def test_each_account_that_logged_in_is_tolerated(clock):
+    r = Rig("polling")
+    r.success("alice")
+    r.success("bob")                    # a second person behind the same address
+    assert [e[:2] for e in r.action.tolerated] == [[A, "alice"], [A, "bob"]]
+    r.fail("alice", n=20)
+    r.fail("bob", n=4)                  # 4 + 0.8
+    assert r.banned == []
+    r.fail("root")
+    assert r.banned == [A]
+    assert r.action.tolerated == []
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_without_a_success_five_ban(clock, backend):
     r = Rig(backend)
@@ -237,3 +250,14 @@ def test_the_sample_log_grants_only_real_clean_successes(clock, backend):
     assert sorted((e[0], e[1]) for e in r.action.tolerated) == [
         ("192.0.2.1", "git"), ("192.0.2.113", "rda"), ("192.0.2.35", "pi"), ("192.0.2.41", "pi"),
         ("192.0.2.47", "alice")]
+
+
+def test_an_unreadable_store_is_loud_and_starts_empty(clock, tmp_path, caplog):
+    from fail2ban.server.database import Fail2BanDb
+    db = Fail2BanDb(str(tmp_path / "f2b.sqlite3"))
+    (tmp_path / "f2btune-tolerance.tol18.json").write_text('{"version": 1, "entries": {"192.0.2.10": [1, 2]}}')
+    r = Rig("polling", db=db)
+    assert r.action.tolerated == []
+    assert "cannot read" in caplog.text
+    r.success()                         # and the next grant rewrites it
+    assert [e[:2] for e in Rig("polling", db=db, name="tol18").action.tolerated] == [[A, "alice"]]
