@@ -15,13 +15,16 @@ DEFAULT_SOCKET = "/var/run/fail2ban/fail2ban.sock"
 
 def socket_path(confdir):
     """The socket fail2ban's own reader finds in CONFDIR/fail2ban.conf (+ .local, fail2ban.d)."""
-    from f2btune.f2b import ensure_importable
+    from f2btune.f2b import ensure_importable, quiet_logging
     ensure_importable()
+    quiet_logging()
     from fail2ban.client.fail2banreader import Fail2banReader
     reader = Fail2banReader(basedir=confdir)
-    if not reader.read():
+    try:
+        reader.read()
+        return reader.getEarlyOptions().get("socket") or DEFAULT_SOCKET
+    except Exception:                 # no readable config there: fail2ban's own default
         return DEFAULT_SOCKET
-    return reader.getEarlyOptions().get("socket") or DEFAULT_SOCKET
 
 
 def request(sock, command, timeout=10):
@@ -35,6 +38,8 @@ def request(sock, command, timeout=10):
         raise DependencyError("cannot reach fail2ban at %s (%s): is the server running?" % (sock, e))
     try:
         code, value = client.send(command)
+    except (OSError, EOFError) as e:
+        raise F2btuneError("fail2ban at %s did not answer (%s)" % (sock, e))
     finally:
         client.close()
     if code != 0:
