@@ -1,15 +1,12 @@
 # Fail2Ban action file: f2btune-tolerance.py (part of f2btune, GPL-2.0-or-later)
 #
-# Tolerance for addresses that logged in successfully, without opening a door for
-# brute force.  After a success line (sshd: "Accepted <method> for USER from ADDR",
-# matched by the filter's <F-MLFGAINED> failregex) the address is tolerated for
-# `time`: each later failure for an account that logged in from it counts 1/`factor`,
-# a failure for any other or a non-existent account counts 1.  The address is banned when the
-# weighted count within findtime reaches maxretry (maxretry 5, factor 5: 24 wrong
-# passwords for alice are tolerated, the 25th bans; after 20 for alice the first for
-# root bans; 4 for alice plus 4 for root weigh 4.8 and a 5th for root bans).
-# A ban removes the tolerance.  ignoreip, recidive and bantime.increment work as
-# without the action.  See docs/tolerance.md for the threat model.
+# Tolerance for addresses that logged in, without opening a door for brute force.
+# After a success line (the filter's <F-MLFGAINED> failregex, sshd: "Accepted <method>
+# for USER from ADDR") the address is tolerated for `time`: a failure for an account
+# that logged in from it counts 1/`factor`, any other account or a non-existent one 1.
+# Banned when the weighted count within findtime reaches maxretry (maxretry 5, factor 5:
+# the 25th wrong password for alice bans; 20 for alice then 1 for root ban; 4 for alice
+# and 4 for root weigh 4.8).  A ban ends the tolerance.  See docs/tolerance.md.
 #
 # Usage, listed after the jail's ban action:
 #
@@ -28,17 +25,11 @@
 #            (64: every privacy address of the same host); counting and bans stay per
 #            address.
 #
-# How: at start the action hooks the jail's own objects, for every backend: the
-# Filter's _mergeFailure (where fail2ban resolves <F-MLFGAINED>) reports successes,
-# and FailManager.addFailure weighs each failure.  FailManager counts in 1/factor
-# units (its maxretry is maxretry*factor; `fail2ban-client get JAIL maxretry` still
-# shows the jail's value), so findtime, ban decisions and the database stay fail2ban's.
-#
-# Persistence: beside fail2ban's database, in f2btune-tolerance.<jail>.json (mode
-# 0600), entries dropped when they expire or are older than dbpurgeage; without a
-# database (dbfile = :memory: or None) tolerance lasts until the server stops.
-# `f2btune tolerance JAIL` lists and revokes entries through fail2ban's socket
-# (get JAIL action f2btune-tolerance tolerated / set ... revoke {"ip": ADDR}).
+# At start it hooks the jail's own Filter._mergeFailure (successes) and
+# FailManager.addFailure (weights), for every backend: FailManager counts in 1/factor
+# units with maxretry*factor, so ban decisions, findtime and the database stay fail2ban's.
+# Kept beside fail2ban's database in f2btune-tolerance.<jail>.json, purged at expiry and
+# after dbpurgeage.  `f2btune tolerance JAIL` lists and revokes through fail2ban's socket.
 #
 # The file is self-contained: it does not import the f2btune package.
 
@@ -274,6 +265,18 @@ class Action(ActionBase):
         if self.tolerance.grant(ip, user, when):
             self._logSys.info("[%s] f2btune-tolerance: %s tolerated for %s until %s", jail.name, ip, user,
                               MyTime.time2str(when + self.opts["time"]))
+
+    def clearAllParams(self):
+        """fail2ban's reload keeps an action that has this and ``reload`` (else it is replaced)."""
+
+    def reload(self, **kwargs):
+        """``fail2ban-client reload``: new parameters, same tolerated addresses."""
+        opts = parse_options(kwargs)
+        self.stop()
+        self.opts = opts
+        if self.tolerance is not None:
+            self.tolerance.opts = opts
+            self._hook()
 
     def stop(self):
         if self._undo is not None:

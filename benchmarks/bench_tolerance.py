@@ -7,8 +7,9 @@ with the current time, preceded by successes for TOLERATED addresses that are no
 every failure pays the tolerance lookup), fed in batches of 500 raw lines as the backend reads them.
 
 On a shared machine sequential runs drift with the load, so one round feeds the flood to a fresh
-jail without the action and to a fresh jail with it, in turn, in one process (CPU time of this
-thread), ROUNDS times; printed: the median and min-max of with/without over the rounds.
+jail without the action and to a fresh jail with it, in turn (alternating which goes first), in
+one process (CPU time of this thread), ROUNDS times after a warm-up round; printed: the median and
+min-max of with/without over the rounds.  Both jails must ban the same addresses.
 Run: .venv/bin/python benchmarks/bench_tolerance.py [--log FILE] [--lines N] [--rounds R] [--json]
 """
 import argparse
@@ -92,7 +93,7 @@ def measure(path, n_lines, rounds):
     for r in range(rounds + 1):
         took = {}
         bans = {}
-        for tolerant in (False, True):
+        for tolerant in ((False, True) if r % 2 else (True, False)):    # alternate who goes first
             took[tolerant], bans[tolerant] = feed(jail(r, tolerant), lines)
         if bans[False] != bans[True]:
             raise SystemExit("the jails banned differently: %d vs %d" % (len(bans[False]), len(bans[True])))

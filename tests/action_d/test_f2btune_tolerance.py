@@ -261,3 +261,20 @@ def test_an_unreadable_store_is_loud_and_starts_empty(clock, tmp_path, caplog):
     assert "cannot read" in caplog.text
     r.success()                         # and the next grant rewrites it
     assert [e[:2] for e in Rig("polling", db=db, name="tol18").action.tolerated] == [[A, "alice"]]
+
+
+def test_a_reload_keeps_the_tolerance_and_takes_new_parameters(clock):
+    r = Rig("polling")
+    r.success()
+    acts = r.jail.actions
+    acts.reload(True)                   # fail2ban-client reload: the stream, then the end of reload
+    r.flt.setMaxRetry(5)
+    acts.add("f2btune-tolerance", ACTION, {"time": "1h", "factor": "2"}, reload=True)
+    acts.reload(False)
+    assert acts["f2btune-tolerance"] is r.action
+    assert r.flt.getMaxRetry() == 5 and r.flt.failManager.getMaxRetry() == 10
+    assert [e[:2] for e in r.action.tolerated] == [[A, "alice"]]
+    r.fail(n=9)                         # 9/2
+    assert r.banned == []
+    r.fail()
+    assert r.banned == [A]

@@ -110,6 +110,10 @@ def test_tolerance_in_a_real_server(server):
     sb.start()
     sb.wait_jails_started(["tol"])
     assert tolerated(sb, "tol") == {F: "bob"}
+    # and a reload (the action is kept, maxretry shown as configured)
+    sb.client("reload")
+    assert wait_for(lambda: tolerated(sb, "tol") == {F: "bob"}, 30), sb.tail_output()
+    assert sb.client("get", "tol", "maxretry").stdout.strip() == "5"
     log.failures(F, "bob", 6)
     failed_at_least(sb, "tol", 6)
     assert F not in sb.banned("tol")
