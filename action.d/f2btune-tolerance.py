@@ -204,8 +204,13 @@ class Action(ActionBase):
         self.opts = parse_options(kwargs)
         self.tolerance = None
         self._undo = None
+        # hooked now, while the jail is configured: its filter may read a backlog before
+        # the actions thread calls start()
+        self.start()
 
     def start(self):
+        if self._undo is not None:
+            return
         db = self._jail.database
         self.tolerance = Tolerance(self.opts, Store.beside(db, self._jail.name),
                                    getattr(db, "purgeage", None) if db is not None else None)

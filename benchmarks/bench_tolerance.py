@@ -60,8 +60,7 @@ def jail(n, tolerant):
     flt.inOperation = True
     flt.sleeptime = 0
     if tolerant:
-        j.actions.add("f2btune-tolerance", ACTION, {"time": "1d", "factor": "5"})
-        j.actions["f2btune-tolerance"].start()
+        j.actions.add("f2btune-tolerance", ACTION, {"time": "1d", "factor": "5"})    # hooks the jail
     return j
 
 

@@ -42,7 +42,6 @@ class Rig(object):
         self.backend = backend
         self.jail.actions.add("f2btune-tolerance", ACTION, dict(opts or {"time": "1h", "factor": "5"}))
         self.action = self.jail.actions["f2btune-tolerance"]
-        self.action.start()
         self.pid = 1000
         self.banned = []
 

@@ -149,3 +149,48 @@ def test_a_bad_parameter_stops_the_server_with_one_clear_error(tmp_path):
     assert wait_for(lambda: sb.proc.poll() is not None, 30), "the server kept running"
     sb.stop()
     assert "f2btune-tolerance: unknown parameter factr (known: time, factor, unban, prefix6)" in sb.log_text()
+
+
+def journal_record(i, comm, ident, unit, message):
+    from f2btune.flood import BOOT_ID, MACHINE_ID
+    realtime, mono = int(time.time() * 1e6) + i, 5000000 + i
+    fields = ["__CURSOR=s=%s;i=%x;b=%s;m=%x;t=%x;x=%x" % (MACHINE_ID, i + 1, BOOT_ID, mono, realtime, i),
+              "__REALTIME_TIMESTAMP=%d" % realtime, "__MONOTONIC_TIMESTAMP=%d" % mono, "_BOOT_ID=%s" % BOOT_ID,
+              "_TRANSPORT=syslog", "PRIORITY=6", "SYSLOG_FACILITY=10", "SYSLOG_IDENTIFIER=%s" % ident,
+              "_PID=%d" % (3000 + i), "_COMM=%s" % comm, "_MACHINE_ID=%s" % MACHINE_ID, "_HOSTNAME=host",
+              "MESSAGE=%s" % message]
+    if unit:
+        fields.append("_SYSTEMD_UNIT=%s" % unit)
+    return "\n".join(fields) + "\n\n"
+
+
+def test_the_journal_backend_ignores_a_success_another_program_logged(tmp_path):
+    """`logger -t sshd` writes sshd's text under SYSLOG_IDENTIFIER=sshd, but journald's _COMM and
+    _SYSTEMD_UNIT name the real writer: f2btune-sshd's journalmatch keeps it out (stock server,
+    backend = systemd, a real journal file written by systemd-journal-remote)."""
+    pytest.importorskip("systemd.journal")
+    remote = "/lib/systemd/systemd-journal-remote"
+    if not os.path.exists(remote) or not os.path.exists(STOCK_SERVER):
+        pytest.skip("systemd-journal-remote or Debian's fail2ban not installed")
+    G, H = "192.0.2.70", "192.0.2.80"
+    recs = [journal_record(0, "sshd", "sshd", "ssh.service", "Server listening on 0.0.0.0 port 22."),
+            journal_record(1, "sshd", "sshd", "ssh.service", "Accepted password for alice from %s port 1 ssh2" % G),
+            journal_record(2, "logger", "sshd", "session-7.scope",
+                           "Accepted password for alice from %s port 1 ssh2" % H)]
+    for ip in (G, H):
+        recs += [journal_record(len(recs), "sshd", "sshd", "ssh.service",
+                                "Failed password for alice from %s port 2 ssh2" % ip) for _ in range(6)]
+    jpath = str(tmp_path / "remote.journal")
+    import subprocess
+    subprocess.run([remote, "--output=" + jpath, "-"], input="".join(recs).encode(), check=True, capture_output=True)
+    name, opts = jail("tolj", None, "systemd[journalfiles=%s]" % jpath, "1h")
+    sb = StockSandbox([(name, [o for o in opts if o[0] != "logpath"])], workdir=str(tmp_path / "sb"))
+    try:
+        sb.start()
+        sb.wait_jails_started(["tolj"])
+        assert wait_for(lambda: H in sb.banned("tolj"), 30), sb.tail_output()
+        failed_at_least(sb, "tolj", 12)
+        assert tolerated(sb, "tolj") == {G: "alice"}
+        assert G not in sb.banned("tolj")
+    finally:
+        sb.stop()
