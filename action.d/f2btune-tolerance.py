@@ -18,20 +18,16 @@
 #            default 1d)
 #   factor   integer >= 1: failures for the tolerated account weigh 1/factor
 #            (default 5; 1 = no tolerance, the jail counts as without the action)
-#   unban    true | false (default false): a success from a banned address lifts the
-#            ban.  Risk: whoever produces a success line (a stolen account, a line
-#            forged into a file log) can unban that address.
-#   prefix6  48..128 (default 128): an IPv6 success tolerates its whole /prefix6
-#            (64: every privacy address of the same host); counting and bans stay per
-#            address.
+#   unban    true | false (default false): a success from a banned address lifts the ban
+#            (risk: whoever produces a success line can unban that address)
+#   prefix6  48..128 (default 128): an IPv6 success tolerates its /prefix6 (64: every
+#            privacy address of the host); counting and bans stay per address
 #
-# At start it hooks the jail's own Filter._mergeFailure (successes) and
+# When created it hooks the jail's own Filter._mergeFailure (successes) and
 # FailManager.addFailure (weights), for every backend: FailManager counts in 1/factor
 # units with maxretry*factor, so ban decisions, findtime and the database stay fail2ban's.
-# Kept beside fail2ban's database in f2btune-tolerance.<jail>.json, purged at expiry and
-# after dbpurgeage.  `f2btune tolerance JAIL` lists and revokes through fail2ban's socket.
-#
-# The file is self-contained: it does not import the f2btune package.
+# Kept beside fail2ban's database in f2btune-tolerance.<jail>.json (purged at expiry and
+# after dbpurgeage); `f2btune tolerance JAIL` lists and revokes.  Imports no f2btune module.
 
 import json
 import os
@@ -172,6 +168,9 @@ class Tolerance(object):
             self._save()
         return True
 
+    def covers(self, fid):
+        return bool(self.entries) and self.key(fid) in self.entries
+
     def weight(self, ticket):
         """1 for a failure of a tolerated account after its success, else factor."""
         factor = self.opts["factor"]
@@ -183,8 +182,9 @@ class Tolerance(object):
         entry = users.get(user) if user is not None else None
         if entry is None or data.get("cond_inv"):
             return factor
+        # all of the ticket's failures (a backend may hand several off at once) in the window
         first = getattr(ticket, "_firstTime", None) or ticket.getTime()
-        if not entry[0] <= first < entry[1]:
+        if not entry[0] <= first or not ticket.getTime() < entry[1]:
             return factor
         tried = data.get("users")
         if tried and any(u != user for u in tried):
@@ -240,15 +240,14 @@ class Action(ActionBase):
         fm.addFailure, flt._mergeFailure = addFailure, _mergeFailure
         flt.getMaxRetry = lambda: fm.getMaxRetry() // factor
         flt.setMaxRetry = lambda value: fm.setMaxRetry(int(value) * factor)
-        flt.f2bt_split_accounts = True
+        flt.f2bt_split_accounts = tol.covers     # the f2btune backend: hand-offs per account
         fm.setMaxRetry(fm.getMaxRetry() * factor)
 
         def undo():
             maxretry = flt.getMaxRetry()
-            for obj, names in ((fm, ("addFailure",)), (flt, ("_mergeFailure", "getMaxRetry", "setMaxRetry",
-                                                              "f2bt_split_accounts"))):
-                for n in names:
-                    obj.__dict__.pop(n, None)
+            fm.__dict__.pop("addFailure", None)
+            for n in ("_mergeFailure", "getMaxRetry", "setMaxRetry", "f2bt_split_accounts"):
+                flt.__dict__.pop(n, None)
             fm.setMaxRetry(maxretry)
         self._undo = undo
 
@@ -257,10 +256,8 @@ class Action(ActionBase):
         user = fail.get("user")
         if not ip or not user:
             return
-        now = MyTime.time()
-        last = getattr(self._jail.filter, "_Filter__lastDate", None) or now
-        when = min(last, now)
-        jail = self._jail
+        now, jail = MyTime.time(), self._jail
+        when = min(getattr(jail.filter, "_Filter__lastDate", None) or now, now)   # the line's time
         if jail.actions.banManager._inBanList(FailTicket(IPAddr(ip))):
             if not self.opts["unban"]:
                 return
