@@ -177,6 +177,11 @@ def test_ipv6_prefix_tolerates_the_network(clock):
     assert r.banned == ["2001:db8:1:3::1"]
     assert r.action.revoke("2001:db8:1:2::1") is True
     assert r.action.tolerated == []
+    # an IPv4-mapped address is the IPv4 address, as fail2ban's failure id is
+    r.success(ip="::ffff:192.0.2.99")
+    assert [e[0] for e in r.action.tolerated] == ["192.0.2.99"]
+    r.fail(ip="192.0.2.99", n=24)
+    assert r.banned == ["2001:db8:1:3::1"]
 
 
 def test_a_success_does_not_lift_a_ban_unless_asked(clock):
