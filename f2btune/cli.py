@@ -22,6 +22,7 @@ COMMANDS = (
     "uninstall",
     "check",
     "fleet",
+    "tolerance",
 )
 
 

@@ -28,6 +28,7 @@ USAGE = [
     ["server", "--no-such-fail2ban-option"],
     ["check", "--no-such-option"],
     ["install", "--no-such-option"],
+    ["tolerance"],
     ["no-such-command"],
 ]
 
@@ -40,6 +41,8 @@ RUNTIME = [
     (["suggest-regex", "/dev/urandom", "--match", "sshd", "--no-bench"], "character device"),
     (["check", "--conf", "{fifo}"], "no fail2ban configuration"),
     (["install", "--root", "{tmp}"], "no fail2ban configuration"),
+    (["tolerance", "sshd", "-s", "{tmp}/no.sock"], "cannot reach fail2ban"),
+    (["tolerance", "sshd", "-s", "{fifo}"], "cannot reach fail2ban"),
 ]
 
 

@@ -29,6 +29,8 @@ class HandOff(object):
         now = MyTime.time()
         handoffs = 0
         for fs, g in groups.items():
+            if fs.__class__ is tuple:         # kept apart per account and time (Scanner.f2bt_split_accounts)
+                fs = fs[0]
             n = g.count
             st["failures"] += n
             if self.bans.is_banned(fs):

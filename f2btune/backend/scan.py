@@ -28,6 +28,10 @@ ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
 class Scanner(object):
     """Mixed into the backend's Filter (see :class:`.core.BatchCore` for the state)."""
 
+    # set by an action that weighs failures per account and time (action.d/f2btune-tolerance.py):
+    # fid -> True when a batch's failures of that address must be handed off per account and time
+    f2bt_split_accounts = None
+
     def _scan(self, lines, jtimes, groups, tallies):
         st, stamps, fast = self.stats, self._stamps, (self._fast if self.inOperation else None)
         test, enc, cache = self._anchor_test, self._encoding, stamps.cache
@@ -142,7 +146,8 @@ class Scanner(object):
                 continue
             w = repeat_weight(fail["repeats"]) if "repeats" in fail else 1
             st["matched_lines"] += 1
-            collect(groups, fid, t, t, w, fail)
+            split = self.f2bt_split_accounts
+            collect(groups, fid, t, t, w, fail, account_key(fid, fail, t) if split and split(fid) else None)
 
     def _undated(self, text):
         st = self.stats
@@ -188,3 +193,10 @@ class Scanner(object):
             merged = dict(fail)
             merged["matches"] = matches
             collect(groups, fid, t.first, t.last, t.count, merged, raw2fid.get(key) or str(fid))
+
+
+def account_key(fid, fail, t):
+    """A group key that keeps one address's failures apart per account, per set of accounts a
+    connection tried, invalid-user failures apart, and per time (a tolerance may end between)."""
+    users = fail.get("users")
+    return (str(fid), fail.get("user"), bool(fail.get("cond_inv")), tuple(sorted(users)) if users else None, t)

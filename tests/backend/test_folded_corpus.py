@@ -13,8 +13,8 @@ FILE = os.path.join("phoenix-aws", "auth.log.4")
 
 
 def unfold(lines):
-    from tests.benchmarks.test_corpus_services import _script
-    return _script().unfold(lines)
+    from tests.benchmarks.scripts import load
+    return load("corpus_services").unfold(lines)
 
 
 def failing(flt):
