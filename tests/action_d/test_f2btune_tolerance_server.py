@@ -162,7 +162,7 @@ def test_a_bad_parameter_stops_the_server_with_one_clear_error(tmp_path):
         pass
     assert wait_for(lambda: sb.proc.poll() is not None, 30), "the server kept running"
     sb.stop()
-    assert "f2btune-tolerance: unknown parameter factr (known: time, factor, unban, prefix6)" in sb.log_text()
+    assert "f2btune-tolerance: unknown parameter factr (known: time, factor, unban, prefix6)" in sb.tail_output(n=100000)
 
 
 def journal_record(i, comm, ident, unit, message):
