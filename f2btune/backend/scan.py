@@ -17,12 +17,16 @@ Per line:
 import logging
 import re
 
+from f2btune.backend.pending import unresolved
 from f2btune.backend.records import Tally, collect, repeat_weight
 from f2btune.backend.stamps import stamp_end
 
 log = logging.getLogger("fail2ban.f2btune")
 # an address as written after its locator: optional "[", optional IPv4-mapped prefix
 ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+# an IPv4 address written as fail2ban's IPAddr writes it (no leading zeros, octets <= 255)
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CANONICAL_IP4 = re.compile(r"%s(?:\.%s){3}\Z" % (_OCTET, _OCTET))
 
 
 class Scanner(object):
@@ -163,10 +167,20 @@ class Scanner(object):
         if len(raw2fid) > 65536:
             raw2fid.clear()
             self._found_cache.clear()
+        defer = self._pending is not None and cache is not None
         for key, t in tallies.items():
             st["counted_lines"] += t.count
             tl, epoch = t.samples[-1]
             hit = cache.get(key) if cache is not None else None
+            if hit is None and defer and CANONICAL_IP4.match(key):
+                # fail2ban's answer depends on the address alone and its id is this text:
+                # asked only if the address reaches maxretry (see pending.py)
+                g = groups.get(key)
+                if g is None:
+                    groups[key] = unresolved(t, self._keep)
+                else:
+                    g.merge(t.first, t.last, t.count, [s[0] for s in t.samples], None)
+                continue
             if hit is not None:
                 fid, fail = hit
                 st["found_cached"] += 1
