@@ -14,7 +14,7 @@ from fail2ban.server.observer import Observers
 from fail2ban.server.ticket import FailTicket
 
 from f2btune.backend.ignored import SurelyKept
-from f2btune.backend.pending import PendingCounts
+from f2btune.backend.pending import PendingCounts, unresolved
 
 log = logging.getLogger("fail2ban.f2btune")
 # CPU time of the calling thread (PyPy 3.9 has it too; fall back to the process's)
@@ -34,15 +34,23 @@ class HandOff(object):
         self._pending = PendingCounts(cap) if cap else None
         self._kept = SurelyKept(self)
 
+    def _pending_begin(self):
+        """This batch's counter settings: (maxretry in failures, findtime, matches kept, now,
+        whether the observer acts on known offenders)."""
+        fm = self.failManager
+        now = MyTime.time()
+        self._park_ctx = ctx = (self.getMaxRetry(), self.getFindTime(), max(0, fm.maxMatches or 0), now,
+                                Observers.Main is not None and self.offenders.enabled())
+        self._pending.sweep(now, ctx[1])
+        self._kept.refresh()
+        return ctx
+
     def _hand_off(self, groups):
         st, fm, pend = self.stats, self.failManager, self._pending
         now = MyTime.time()
         handoffs = 0
         if pend is not None:
-            findtime, keep = self.getFindTime(), max(0, fm.maxMatches or 0)
-            threshold = self.getMaxRetry()    # failures, unweighted (the FailManager may weigh)
-            pend.sweep(now, findtime)
-            self._kept.refresh()
+            threshold, findtime, keep, now, observed = self._pending_begin()
         for key, g in groups.items():
             fs = key[0] if key.__class__ is tuple else key
             n = g.count
@@ -50,7 +58,7 @@ class HandOff(object):
             if self.bans.is_banned(fs):
                 st["banned_skipped"] += n
                 continue
-            if pend is not None and fs is key and self._may_park(fs, now):
+            if pend is not None and fs is key and self._may_park(fs, now, observed):
                 fm.setFailTotal(fm.getFailTotal() + n)      # "Total failed", as with stock
                 g = pend.add(fs, g, threshold, findtime, keep)
                 if g is None:
@@ -67,13 +75,25 @@ class HandOff(object):
             self._prompt_ban()
         return handoffs
 
-    def _may_park(self, fs, now):
+    def _park_new(self, key, t):
+        """Count a new address's tally (:class:`.records.Tally`) here, without asking fail2ban,
+        when it may be parked and stays below maxretry; False: the batch's hand-off decides."""
+        pend = self._pending
+        threshold, _, keep, now, observed = self._park_ctx
+        if (t.count >= threshold or key in pend.entries or len(pend.entries) >= pend.cap
+                or not self._may_park(key, now, observed)):
+            return False
+        pend.entries[key] = g = unresolved(t, keep)
+        g.parked = t.count
+        return True
+
+    def _may_park(self, fs, now, observed):
         """May the backend count ``fs`` itself?  Not when the FailManager already holds it,
         the observer acts on it (banned before), an action weighs it per account, or the
         jail's ignore rules may ignore it (fail2ban decides that once it reaches maxretry)."""
         if not self._kept.kept(fs) or self._in_failmanager(fs):
             return False
-        if Observers.Main is not None and self.offenders.known(fs, now):
+        if observed and self.offenders.known(fs, now):
             return False
         split = self.f2bt_split_accounts
         return not (split and split(fs))

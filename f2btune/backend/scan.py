@@ -168,6 +168,9 @@ class Scanner(object):
             raw2fid.clear()
             self._found_cache.clear()
         defer = self._pending is not None and cache is not None
+        parked = 0
+        if defer:
+            self._pending_begin()
         for key, t in tallies.items():
             st["counted_lines"] += t.count
             tl, epoch = t.samples[-1]
@@ -175,6 +178,9 @@ class Scanner(object):
             if hit is None and defer and CANONICAL_IP4.match(key):
                 # fail2ban's answer depends on the address alone and its id is this text:
                 # asked only if the address reaches maxretry (see pending.py)
+                if key not in groups and self._park_new(key, t):
+                    parked += t.count
+                    continue
                 g = groups.get(key)
                 if g is None:
                     groups[key] = unresolved(t, self._keep)
@@ -202,3 +208,9 @@ class Scanner(object):
             merged = dict(fail)
             merged["matches"] = matches
             collect(groups, fid, t.first, t.last, t.count, merged, raw2fid.get(key) or str(fid))
+        if parked:                            # "Total failed" counts failures, as with stock
+            fm = self.failManager
+            fm.setFailTotal(fm.getFailTotal() + parked)
+            st["parked"] += parked
+            st["failures"] += parked
+            st["pending"] = len(self._pending)
