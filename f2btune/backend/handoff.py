@@ -65,6 +65,9 @@ class HandOff(object):
                     st["parked"] += n
                     continue
                 n = 0                                   # already in "Total failed"
+            elif pend is not None and fs in pend.entries:
+                # counted here until now (e.g. a tolerance began): those failures go first
+                handoffs += self._hand_one(fs, pend.pop(fs), 0, now)
             handoffs += self._hand_one(fs, g, n, now)
         if pend is not None:
             for fs, g in pend.overflow():

@@ -13,7 +13,7 @@ from f2btune.backend.register import register
 from f2btune.f2b import apply_filter_commands, filter_commands
 from f2btune.flood import iter_lines, stamp_3164
 
-from tests.backend.conftest import counts
+from tests.backend.conftest import counts, flood_lines
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus")
 AUTH_LOG = os.path.join(CORPUS, "phoenix-aws", "auth.log.4")
@@ -198,3 +198,38 @@ def test_f2btune_sshd_same_bans_and_counts_on_a_real_capture(root_dir, clock):
     assert dict((k, v) for k, v in c_stock[1].items() if k not in b_stock) == \
         dict((k, v) for k, v in c_ours[1].items() if k not in b_ours)
     assert ours.filter.stats["parked"] > 0 and ours.filter.stats["errors"] == 0
+
+
+def test_weighted_counting_hook_and_addresses_leaving_the_counter(root_dir, clock):
+    """An action that weighs failures in the FailManager (as the tolerance action does:
+    FailManager.addFailure scaled by a factor, maxretry * factor, the filter's getMaxRetry
+    unscaled, f2bt_split_accounts for the addresses it weighs differently): addresses counted
+    here are banned at the same failure; an address that becomes weighed differently while
+    counted here brings its earlier failures to the FailManager."""
+    from fail2ban.server.mytime import MyTime
+    factor, t = 3, 1.7e9
+    clock(t)
+    j = make_jail("weigh", "f2btune", root_dir, 'f2btune-synflood[logprefix="f2b-syn: "]', 4, "600")
+    flt, fm = j.filter, j.filter.failManager
+    add = fm.addFailure
+    special = set()
+    fm.addFailure = lambda tick, count=1, observed=False: add(
+        tick, count * (1 if str(tick.getID()) in special else factor), observed)
+    flt.getMaxRetry = lambda: fm.getMaxRetry() // factor
+    fm.setMaxRetry(4 * factor)
+    flt.f2bt_split_accounts = lambda fid: str(fid) in special
+    lines, srcs = flood_lines(400, sources=40, seed=16, noise=0, ipv6=0, now=t)
+    by_src = {}
+    for x, src in zip(lines, srcs):
+        by_src.setdefault(src, []).append(x)
+    a, b = [s for s in by_src if len(by_src[s]) >= 8 and not s.startswith("198.51.100.")][:2]
+    MyTime.setTime(t)
+    flt.process_raw_lines([x.encode() for x in by_src[a][:3] + by_src[b][:3]])
+    assert a in flt._pending and b in flt._pending and not banned_now(j)
+    special.add(b)                             # b is weighed 1 from now on
+    flt.process_raw_lines([x.encode() for x in by_src[a][3:4] + by_src[b][3:4]])
+    assert banned_now(j) == {a}                # 4 failures x factor 3 = 12
+    assert b not in flt._pending
+    fd = fm._FailManager__failList[b]
+    assert fd.getRetry() == 4                  # the 3 counted here reach it too (weighed 1 here)
+
