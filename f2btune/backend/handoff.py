@@ -79,15 +79,24 @@ class HandOff(object):
         return handoffs
 
     def _park_new(self, key, t):
-        """Count a new address's tally (:class:`.records.Tally`) here, without asking fail2ban,
-        when it may be parked and stays below maxretry; False: the batch's hand-off decides."""
+        """Count an address's tally (:class:`.records.Tally`) here, without asking fail2ban,
+        when it may be counted here and stays below maxretry; False: the hand-off decides."""
         pend = self._pending
-        threshold, _, keep, now, observed = self._park_ctx
-        if (t.count >= threshold or key in pend.entries or len(pend.entries) >= pend.cap
-                or not self._may_park(key, now, observed)):
+        threshold, findtime, keep, now, observed = self._park_ctx
+        e = pend.entries.get(key)
+        if e is None:
+            if t.count >= threshold or len(pend.entries) >= pend.cap:
+                return False
+        elif e.count + t.count >= threshold:  # (the count can only shrink with findtime)
             return False
-        pend.entries[key] = g = unresolved(t, keep)
-        g.parked = t.count
+        if not self._may_park(key, now, observed):
+            return False
+        g = unresolved(t, keep)
+        if e is None:
+            pend.entries[key] = g
+            g.parked = t.count
+        else:
+            pend.add(key, g, threshold, findtime, keep)
         return True
 
     def _may_park(self, fs, now, observed):

@@ -16,6 +16,7 @@ Per line:
 """
 import logging
 import re
+import socket
 
 from f2btune.backend.pending import unresolved
 from f2btune.backend.records import Tally, collect, repeat_weight
@@ -27,6 +28,19 @@ ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
 # an IPv4 address written as fail2ban's IPAddr writes it (no leading zeros, octets <= 255)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 CANONICAL_IP4 = re.compile(r"%s(?:\.%s){3}\Z" % (_OCTET, _OCTET))
+
+
+def fid_text(addr):
+    """The text of fail2ban's ``IPAddr(addr)`` for an address as matched, or None when it
+    cannot be told without fail2ban (IPv4-mapped forms, anything unusual)."""
+    if CANONICAL_IP4.match(addr):
+        return addr
+    if ":" not in addr or "." in addr:
+        return None
+    try:
+        return socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, addr))
+    except (OSError, ValueError):
+        return None
 
 
 class Scanner(object):
@@ -175,15 +189,18 @@ class Scanner(object):
             st["counted_lines"] += t.count
             tl, epoch = t.samples[-1]
             hit = cache.get(key) if cache is not None else None
-            if hit is None and defer and CANONICAL_IP4.match(key):
-                # fail2ban's answer depends on the address alone and its id is this text:
+            fs = fid_text(key) if hit is None and defer else None
+            if fs is not None:
+                # fail2ban's answer depends on the address alone and its id is ``fs``:
                 # asked only if the address reaches maxretry (see pending.py)
-                if key not in groups and self._park_new(key, t):
+                if fs != key:
+                    raw2fid[key] = fs
+                if fs not in groups and self._park_new(fs, t):
                     parked += t.count
                     continue
-                g = groups.get(key)
+                g = groups.get(fs)
                 if g is None:
-                    groups[key] = unresolved(t, self._keep)
+                    groups[fs] = unresolved(t, self._keep)
                 else:
                     g.merge(t.first, t.last, t.count, [s[0] for s in t.samples], None)
                 continue
