@@ -12,7 +12,9 @@ Per line:
    (the address read after its locator on the raw bytes, when the locator occurs once);
 4. undecodable bytes are replaced, as fail2ban does, and counted;
 5. with a plain failregex the backend counts the address itself (a :class:`.records.Tally`,
-   weighted by ``<F-REPEATS>``); otherwise fail2ban's ``processLine`` runs on the line.
+   weighted by ``<F-REPEATS>``); otherwise fail2ban's ``processLine`` runs on the line;
+6. where fail2ban's answer depends on the address alone, a new address is counted until
+   maxretry without asking fail2ban at all (see :mod:`.pending`).
 """
 import logging
 import re
@@ -191,18 +193,7 @@ class Scanner(object):
             hit = cache.get(key) if cache is not None else None
             fs = fid_text(key) if hit is None and defer else None
             if fs is not None:
-                # fail2ban's answer depends on the address alone and its id is ``fs``:
-                # asked only if the address reaches maxretry (see pending.py)
-                if fs != key:
-                    raw2fid[key] = fs
-                if fs not in groups and self._park_new(fs, t):
-                    parked += t.count
-                    continue
-                g = groups.get(fs)
-                if g is None:
-                    groups[fs] = unresolved(t, self._keep)
-                else:
-                    g.merge(t.first, t.last, t.count, [s[0] for s in t.samples], None)
+                parked += self._defer(key, fs, t, groups)
                 continue
             if hit is not None:
                 fid, fail = hit
@@ -231,3 +222,18 @@ class Scanner(object):
             st["parked"] += parked
             st["failures"] += parked
             st["pending"] = len(self._pending)
+
+    def _defer(self, key, fs, t, groups):
+        """An address fail2ban has not been asked about, whose id text is ``fs`` (its answer
+        depends on the address alone): counted here (returns the failures counted) or left
+        to the hand-off unresolved; fail2ban is asked only if it reaches maxretry."""
+        if fs != key:
+            self._raw2fid[key] = fs
+        if fs not in groups and self._park_new(fs, t):
+            return t.count
+        g = groups.get(fs)
+        if g is None:
+            groups[fs] = unresolved(t, self._keep)
+        else:
+            g.merge(t.first, t.last, t.count, [s[0] for s in t.samples], None)
+        return 0
