@@ -233,3 +233,13 @@ def test_weighted_counting_hook_and_addresses_leaving_the_counter(root_dir, cloc
     fd = fm._FailManager__failList[b]
     assert fd.getRetry() == 4                  # the 3 counted here reach it too (weighed 1 here)
 
+
+
+def test_maxpending_option():
+    from fail2ban.server.jail import Jail
+    with pytest.raises(ValueError, match="maxpending"):
+        Jail("mp1", backend="f2btune[maxpending=many]")
+    with pytest.raises(ValueError, match="maxpending"):
+        Jail("mp2", backend="f2btune[maxpending=-1]")
+    assert Jail("mp3", backend="f2btune[maxpending=0]").filter._pending is None
+    assert Jail("mp4", backend="f2btune[maxpending=7]").filter._pending.cap == 7
