@@ -26,10 +26,6 @@ FAILLIST = "_FailManager__failList"
 class HandOff(object):
     """Mixed into the backend's Filter: needs ``stats``, ``bans`` (BanView), ``offenders``."""
 
-    # set by an action that weighs failures per account (action.d/f2btune-tolerance.py):
-    # fid -> True when that address's failures must reach the FailManager as they come
-    f2bt_split_accounts = None
-
     def _pending_init(self, cap):
         self._pending = PendingCounts(cap) if cap else None
         self._kept = SurelyKept(self)
@@ -107,7 +103,8 @@ class HandOff(object):
             return False
         if observed and self.offenders.known(fs, now):
             return False
-        split = self.f2bt_split_accounts
+        # set by an action that weighs failures per account (action.d/f2btune-tolerance.py)
+        split = getattr(self, "f2bt_split_accounts", None)
         return not (split and split(fs))
 
     def _in_failmanager(self, fs):
