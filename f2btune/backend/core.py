@@ -13,7 +13,7 @@ from f2btune.backend import anchor as _anchor
 from f2btune.backend.banview import BanView
 from f2btune.backend.handoff import HandOff, thread_time
 from f2btune.backend.offenders import KnownOffenders
-from f2btune.backend.options import CoreOptions
+from f2btune.backend.options import CoreOptions, CounterOptions
 from f2btune.backend.scan import Scanner
 from f2btune.backend.stamps import StampCache
 
@@ -25,7 +25,8 @@ STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "prefilter_skipped",
              "failures", "banned_skipped", "ignored", "handoffs", "bans", "undecodable",
              "nul_lines", "oversize_lines", "fifo_partial_dropped", "undated", "errors",
              "date_fallback", "counted_lines", "prompt_bans", "prompt_ban_ms", "batch_ms",
-             "found_cached", "batch_cpu_us", "prompt_ban_cpu_us")
+             "found_cached", "batch_cpu_us", "prompt_ban_cpu_us", "parked", "pending",
+             "pending_expired", "pending_spilled")
 
 # groups whose presence makes a failure depend on more than "a failregex matched this address"
 UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
@@ -46,6 +47,7 @@ class BatchCore(Scanner, HandOff):
     def _core_init(self, options):
         self.stats = dict.fromkeys(STAT_KEYS, 0)
         self.options = CoreOptions(options)
+        self._pending_init(CounterOptions(options).maxpending)
         self.maxdelay = self.options.maxdelay
         self.maxlinesize = self.options.maxlinesize
         self.bans = BanView(self)

@@ -10,60 +10,171 @@ import logging
 import time
 
 from fail2ban.server.mytime import MyTime
+from fail2ban.server.observer import Observers
+from fail2ban.server.ticket import FailTicket
+
+from f2btune.backend.ignored import SurelyKept
+from f2btune.backend.pending import PendingCounts, unresolved
 
 log = logging.getLogger("fail2ban.f2btune")
 # CPU time of the calling thread (PyPy 3.9 has it too; fall back to the process's)
 thread_time = getattr(time, "thread_time", time.process_time)
+# FailManager's failures by id (private in 1.0.x and 1.1.x)
+FAILLIST = "_FailManager__failList"
 
 
 class HandOff(object):
     """Mixed into the backend's Filter: needs ``stats``, ``bans`` (BanView), ``offenders``."""
 
-    def _hand_off(self, groups):
-        from fail2ban.server.ticket import FailTicket
-        from fail2ban.server.observer import Observers
-        st = self.stats
+    def _pending_init(self, cap):
+        self._pending = PendingCounts(cap) if cap else None
+        self._kept = SurelyKept(self)
+
+    def _pending_begin(self):
+        """This batch's counter settings: (maxretry in failures, findtime, matches kept, now,
+        whether the observer acts on known offenders)."""
         fm = self.failManager
-        maxretry = fm.getMaxRetry()
-        maxmatches = fm.maxMatches
+        now = MyTime.time()
+        self._park_ctx = ctx = (self.getMaxRetry(), self.getFindTime(), max(0, fm.maxMatches or 0), now,
+                                Observers.Main is not None and self.offenders.enabled())
+        self._pending.sweep(now, ctx[1])
+        self._kept.refresh()
+        return ctx
+
+    def _hand_off(self, groups):
+        st, fm, pend = self.stats, self.failManager, self._pending
         now = MyTime.time()
         handoffs = 0
-        for fs, g in groups.items():
-            if fs.__class__ is tuple:         # kept apart per account and time (Scanner.f2bt_split_accounts)
-                fs = fs[0]
+        if pend is not None:
+            threshold, findtime, keep, now, observed = self._pending_begin()
+        for key, g in groups.items():
+            fs = key[0] if key.__class__ is tuple else key
             n = g.count
             st["failures"] += n
             if self.bans.is_banned(fs):
                 st["banned_skipped"] += n
                 continue
-            first, last = g.first, g.last
-            if self.checkFindTime:
-                first, last = min(first, now), min(last, now)
-            data = dict(g.fail)
-            data["matches"] = g.matches[-maxmatches:] if maxmatches else []
-            data["failures"] = n
-            tick = FailTicket(g.fid, first, data=data)
-            tick.setTime(last)
-            if self._inIgnoreIPList(g.fid, tick):
-                st["ignored"] += n
-                continue
-            handoffs += 1
-            # asked before a ban of this batch makes fid an offender: the observer acts only
-            # on addresses banned before (as with stock, failures reach it before banFound)
-            known = Observers.Main is not None and self.offenders.known(fs, now)
-            attempts = fm.addFailure(tick, n)
-            if n > 1:                         # "Total failed" counts failures, as with stock
-                fm.setFailTotal(fm.getFailTotal() + n - 1)
-            if known:
-                args = self._failure_found_args(Observers.Main, tick)
-                for _ in range(min(n, maxretry)):
-                    Observers.Main.add("failureFound", *args)
-            if attempts >= maxretry:
-                self._ban(g.fid, fs)
+            if pend is not None and fs is key and self._may_park(fs, now, observed):
+                fm.setFailTotal(fm.getFailTotal() + n)      # "Total failed", as with stock
+                g = pend.add(fs, g, threshold, findtime, keep)
+                if g is None:
+                    st["parked"] += n
+                    continue
+                n = 0                                   # already in "Total failed"
+            elif pend is not None and fs in pend.entries:
+                # counted here until now (e.g. a tolerance began): those failures go first
+                handoffs += self._hand_one(fs, pend.pop(fs), 0, now)
+            handoffs += self._hand_one(fs, g, n, now)
+        if pend is not None:
+            for fs, g in pend.overflow():
+                handoffs += self._hand_one(fs, g, 0, now)
+            st["pending"], st["pending_expired"], st["pending_spilled"] = len(pend), pend.expired, pend.spilled
         st["handoffs"] += handoffs
         if self.options.promptban and self.jail.hasFailTickets:
             self._prompt_ban()
         return handoffs
+
+    def _park_new(self, key, t):
+        """Count an address's tally (:class:`.records.Tally`) here, without asking fail2ban,
+        when it may be counted here and stays below maxretry; False: the hand-off decides."""
+        pend = self._pending
+        threshold, findtime, keep, now, observed = self._park_ctx
+        e = pend.entries.get(key)
+        if e is None:
+            if t.count >= threshold or len(pend.entries) >= pend.cap:
+                return False
+        elif e.count + t.count >= threshold:  # (the count can only shrink with findtime)
+            return False
+        if not self._may_park(key, now, observed):
+            return False
+        g = unresolved(t, keep)
+        if e is None:
+            pend.entries[key] = g
+            g.parked = t.count
+        else:
+            pend.add(key, g, threshold, findtime, keep)
+        return True
+
+    def _may_park(self, fs, now, observed):
+        """May the backend count ``fs`` itself?  Not when the FailManager already holds it,
+        the observer acts on it (banned before), an action weighs it per account, or the
+        jail's ignore rules may ignore it (fail2ban decides that once it reaches maxretry)."""
+        if not self._kept.kept(fs) or self._in_failmanager(fs):
+            return False
+        if observed and self.offenders.known(fs, now):
+            return False
+        # set by an action that weighs failures per account (action.d/f2btune-tolerance.py)
+        split = getattr(self, "f2bt_split_accounts", None)
+        return not (split and split(fs))
+
+    def _in_failmanager(self, fs):
+        try:
+            return fs in getattr(self.failManager, FAILLIST)
+        except AttributeError:       # an unknown FailManager: assume it holds every address
+            return True
+
+    def _hand_one(self, fs, g, n, now):
+        """ONE ticket with the group's failures to ``FailManager.addFailure``; ban at maxretry.
+        ``n``: the failures not yet in "Total failed".  Returns 1 if handed off."""
+        st, fm = self.stats, self.failManager
+        if g.fid is None and not self._resolve_group(fs, g):
+            return 0
+        maxretry, maxmatches = fm.getMaxRetry(), fm.maxMatches
+        first, last = g.first, g.last
+        if self.checkFindTime:
+            first, last = min(first, now), min(last, now)
+        data = dict(g.fail)
+        data["matches"] = g.matches[-maxmatches:] if maxmatches else []
+        data["failures"] = g.count
+        tick = FailTicket(g.fid, first, data=data)
+        tick.setTime(last)
+        if self._inIgnoreIPList(g.fid, tick):
+            st["ignored"] += g.count
+            if g.parked:                      # stock never counts an ignored address's failures
+                fm.setFailTotal(fm.getFailTotal() - g.parked)
+            return 0
+        # asked before a ban of this batch makes fid an offender: the observer acts only
+        # on addresses banned before (as with stock, failures reach it before banFound)
+        known = Observers.Main is not None and self.offenders.known(fs, now)
+        total = fm.getFailTotal()
+        attempts = fm.addFailure(tick, g.count)
+        fm.setFailTotal(total + n)            # "Total failed" counts failures, as with stock
+        if known:
+            args = self._failure_found_args(Observers.Main, tick)
+            for _ in range(min(g.count, maxretry)):
+                Observers.Main.add("failureFound", *args)
+        if attempts >= maxretry:
+            self._ban(g.fid, fs)
+        return 1
+
+    def _resolve_group(self, fs, g):
+        """Ask fail2ban (``processLine``) for the id and data of a counted address's last
+        line; False when it finds no failure there (the address is dropped)."""
+        tl, epoch = g.sample
+        try:
+            found = self.processLine(tl, epoch)
+        except Exception as e:
+            self.stats["errors"] += 1
+            log.error("[%s] failed to process line %r: %r", self.jailName, "".join(tl)[:200], e)
+            return False
+        if not found:
+            return False
+        g.fid, fail = found[-1][1], found[-1][3]
+        self._raw2fid[fs] = str(g.fid)
+        if self._cache_found and len(found) == 1:
+            self._found_cache[fs] = (g.fid, dict((k, v) for k, v in fail.items() if k != "matches"))
+        g.fail = fail
+        return True
+
+    def counted_failures(self):
+        """{id text: (failures, matches)}: what the FailManager holds (``fail2ban-client
+        status``'s "Currently failed") plus the addresses this backend still counts."""
+        out = {}
+        for fid, t in list(getattr(self.failManager, FAILLIST, {}).items()):
+            out[str(fid)] = (t.getRetry(), t.getMatches())
+        for key, g in list(self._pending.entries.items()) if self._pending is not None else ():
+            out[key] = (g.count, ["".join(m) if isinstance(m, (list, tuple)) else m for m in g.matches])
+        return out
 
     def _ban(self, fid, fs):
         self.performBan(fid)

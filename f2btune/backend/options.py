@@ -55,3 +55,24 @@ def refuse_unknown(options, backend, known):
     if options:
         raise ValueError("unknown option(s) for backend %s: %s (known: %s)"
                          % (backend, ", ".join(sorted(options)), ", ".join(known)))
+
+
+# -- the per-address counter (see pending.py) -------------------------------------------------
+# maxpending: addresses counted by the backend before they reach maxretry (0: every address is
+# handed to fail2ban's FailManager from its first failure)
+COUNTER_OPTIONS = ("maxpending",)
+CORE_OPTIONS = CORE_OPTIONS + COUNTER_OPTIONS
+
+
+class CounterOptions(object):
+    __slots__ = ("maxpending",)
+
+    def __init__(self, options):
+        value = options.pop("maxpending", "50000")
+        try:
+            self.maxpending = int(str(value).strip())
+        except ValueError:
+            raise ValueError("backend option maxpending=%r: expected a number of addresses, e.g. 50000"
+                             % (value,))
+        if self.maxpending < 0:
+            raise ValueError("backend option maxpending must be 0 (off) or more")

@@ -26,12 +26,19 @@ class Tally(object):
 
 
 class Group(object):
-    """The failures of one failure id in one batch, ready for one FailManager hand-off."""
-    __slots__ = ("first", "last", "count", "matches", "fail", "fid")
+    """The failures of one failure id in one batch, ready for one FailManager hand-off.
+
+    ``fid``/``fail`` are None while fail2ban has not been asked about the address yet; then
+    ``sample`` is its last (tupleLine, epoch), see :mod:`.pending`; ``parked``: failures
+    already added to "Total failed" while the backend counted them itself.
+    """
+    __slots__ = ("first", "last", "count", "matches", "fail", "fid", "sample", "parked")
 
     def __init__(self, first, last, count, matches, fail, fid):
         self.first, self.last, self.count = first, last, count
         self.matches, self.fail, self.fid = matches, fail, fid
+        self.sample = None
+        self.parked = 0
 
     def merge(self, first, last, count, matches, fail):
         if first < self.first:
@@ -41,7 +48,8 @@ class Group(object):
         self.count += count
         if matches:
             self.matches = self.matches + matches
-        self.fail = fail
+        if fail is not None:
+            self.fail = fail
 
 
 def collect(groups, fid, first, last, count, fail, key=None):

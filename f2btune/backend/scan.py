@@ -12,17 +12,37 @@ Per line:
    (the address read after its locator on the raw bytes, when the locator occurs once);
 4. undecodable bytes are replaced, as fail2ban does, and counted;
 5. with a plain failregex the backend counts the address itself (a :class:`.records.Tally`,
-   weighted by ``<F-REPEATS>``); otherwise fail2ban's ``processLine`` runs on the line.
+   weighted by ``<F-REPEATS>``); otherwise fail2ban's ``processLine`` runs on the line;
+6. where fail2ban's answer depends on the address alone, a new address is counted until
+   maxretry without asking fail2ban at all (see :mod:`.pending`).
 """
 import logging
 import re
+import socket
 
+from f2btune.backend.pending import unresolved
 from f2btune.backend.records import Tally, collect, repeat_weight
 from f2btune.backend.stamps import stamp_end
 
 log = logging.getLogger("fail2ban.f2btune")
 # an address as written after its locator: optional "[", optional IPv4-mapped prefix
 ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
+# an IPv4 address written as fail2ban's IPAddr writes it (no leading zeros, octets <= 255)
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CANONICAL_IP4 = re.compile(r"%s(?:\.%s){3}\Z" % (_OCTET, _OCTET))
+
+
+def fid_text(addr):
+    """The text of fail2ban's ``IPAddr(addr)`` for an address as matched, or None when it
+    cannot be told without fail2ban (IPv4-mapped forms, anything unusual)."""
+    if CANONICAL_IP4.match(addr):
+        return addr
+    if ":" not in addr or "." in addr:
+        return None
+    try:
+        return socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, addr))
+    except (OSError, ValueError):
+        return None
 
 
 class Scanner(object):
@@ -168,10 +188,18 @@ class Scanner(object):
         if len(raw2fid) > 65536:
             raw2fid.clear()
             self._found_cache.clear()
+        defer = self._pending is not None and cache is not None
+        parked = 0
+        if defer:
+            self._pending_begin()
         for key, t in tallies.items():
             st["counted_lines"] += t.count
             tl, epoch = t.samples[-1]
             hit = cache.get(key) if cache is not None else None
+            fs = fid_text(key) if hit is None and defer else None
+            if fs is not None:
+                parked += self._defer(key, fs, t, groups)
+                continue
             if hit is not None:
                 fid, fail = hit
                 st["found_cached"] += 1
@@ -193,6 +221,27 @@ class Scanner(object):
             merged = dict(fail)
             merged["matches"] = matches
             collect(groups, fid, t.first, t.last, t.count, merged, raw2fid.get(key) or str(fid))
+        if parked:                            # "Total failed" counts failures, as with stock
+            fm = self.failManager
+            fm.setFailTotal(fm.getFailTotal() + parked)
+            st["parked"] += parked
+            st["failures"] += parked
+            st["pending"] = len(self._pending)
+
+    def _defer(self, key, fs, t, groups):
+        """An address fail2ban has not been asked about, whose id text is ``fs`` (its answer
+        depends on the address alone): counted here (returns the failures counted) or left
+        to the hand-off unresolved; fail2ban is asked only if it reaches maxretry."""
+        if fs != key:
+            self._raw2fid[key] = fs
+        if fs not in groups and self._park_new(fs, t):
+            return t.count
+        g = groups.get(fs)
+        if g is None:
+            groups[fs] = unresolved(t, self._keep)
+        else:
+            g.merge(t.first, t.last, t.count, [s[0] for s in t.samples], None)
+        return 0
 
 
 def account_key(fid, fail, t):

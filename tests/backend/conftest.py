@@ -99,3 +99,18 @@ def touch(path):
 def ensure_dir(p):
     os.makedirs(p, exist_ok=True)
     return p
+
+
+def counting(flt):
+    """{address: (failures, matches)} a jail is counting: its FailManager's, plus (f2btune
+    backend) the addresses the backend counts itself until they reach maxretry."""
+    own = getattr(flt, "counted_failures", None)
+    if own is not None:
+        return own()
+    fl = flt.failManager._FailManager__failList
+    return dict((str(k), (v.getRetry(), v.getMatches())) for k, v in fl.items())
+
+
+def counts(flt):
+    """("Total failed", {address: failures}) of a jail's filter."""
+    return flt.failManager.getFailTotal(), dict((k, v[0]) for k, v in counting(flt).items())

@@ -4,7 +4,7 @@ import pytest
 from f2btune.backend.register import register
 from f2btune.f2b import apply_filter_commands, filter_commands
 
-from tests.backend.conftest import flood_lines
+from tests.backend.conftest import counts, flood_lines
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -48,8 +48,7 @@ def one_source(n):
 
 
 def failing(jail, ip):
-    fd = jail.filter.failManager._FailManager__failList.get(ip)
-    return fd.getRetry() if fd is not None else 0
+    return counts(jail.filter)[1].get(ip, 0)
 
 
 def test_expired_unbanned_and_flushed_addresses_count_again(root_dir, clock):

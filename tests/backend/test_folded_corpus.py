@@ -9,6 +9,8 @@ import pytest
 from f2btune.backend.register import register
 from f2btune.f2b import apply_filter_commands, filter_commands
 
+from tests.backend.conftest import counts
+
 FILE = os.path.join("phoenix-aws", "auth.log.4")
 
 
@@ -17,9 +19,6 @@ def unfold(lines):
     return load("corpus_services").unfold(lines)
 
 
-def failing(flt):
-    fm = flt.failManager
-    return fm.getFailTotal(), dict((str(k), v.getRetry()) for k, v in fm._FailManager__failList.items())
 
 
 def make(filter_path, backend, name):
@@ -52,8 +51,8 @@ def test_backend_counts_the_unfolded_attempts(corpus_dir, root_dir):
     for line in unfolded:
         truth.processLineAndAdd(line)
     folded = len(unfolded) - len(text)
-    total, per_address = failing(ours)
-    want_total, want = failing(truth)
+    total, per_address = counts(ours)
+    want_total, want = counts(truth)
     sys.stdout.write("\n%s: %d lines, %d attempts folded away; f2btune backend %d failures, "
                      "unfolded truth %d\n" % (FILE, len(raw), folded, total, want_total))
     assert folded > 10000

@@ -6,6 +6,8 @@ import pytest
 
 from f2btune.backend.register import register
 
+from tests.backend.conftest import counts
+
 # a small sshd-like filter whose second failregex matches rsyslog's folded form
 FAILREGEX = (r"^ \S+ sshd\[\d+\]: Failed password for \S+ from <HOST> port \d+ ssh2$",
              r"^ \S+ sshd\[\d+\]: message repeated <F-REPEATS>\d+</F-REPEATS> times: \[ "
@@ -40,24 +42,17 @@ def lines_now():
         stamp + " pi sshd[12]: message repeated 3 times: [ Failed password for eve from 192.0.2.8 port 3 ssh2]",
     ]
 
-
-def counts(j):
-    fm = j.filter.failManager
-    fl = fm._FailManager__failList
-    return fm.getFailTotal(), dict((str(k), v.getRetry()) for k, v in fl.items())
-
-
 @pytest.mark.parametrize("fast", [True, False])
 def test_folded_repeats_count_n_failures(fast):
     ours, stock = jail("f2btune"), jail("polling")
     if not fast:
         ours.filter.inOperation = False       # every line through fail2ban's processLine
     ours.filter.process_raw_lines([x.encode() for x in lines_now()])
-    assert counts(ours) == (11, {"192.0.2.7": 5, "2001:db8::5": 2, "192.0.2.8": 4})
+    assert counts(ours.filter) == (11, {"192.0.2.7": 5, "2001:db8::5": 2, "192.0.2.8": 4})
     assert (ours.filter.stats["counted_lines"] == 11) == fast     # the backend's own count
     for x in lines_now():                     # the stock backends count a folded line once
         stock.filter.processLineAndAdd(x)
-    assert counts(stock) == (5, {"192.0.2.7": 2, "2001:db8::5": 1, "192.0.2.8": 2})
+    assert counts(stock.filter) == (5, {"192.0.2.7": 2, "2001:db8::5": 1, "192.0.2.8": 2})
 
 
 def test_undated_lines_are_counted_and_warned_once(caplog):

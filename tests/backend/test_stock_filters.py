@@ -9,6 +9,8 @@ import pytest
 from f2btune.backend.register import register
 from f2btune.f2b import apply_filter_commands, filter_commands
 
+from tests.backend.conftest import counts
+
 FILTER_D = "/etc/fail2ban/filter.d"
 SAMPLES = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs"
 # filters that once lost failures to literals joined across the date's spot
@@ -41,10 +43,6 @@ def make(name, backend):
     return flt
 
 
-def counts(flt):
-    fm = flt.failManager
-    fl = fm._FailManager__failList
-    return fm.getFailTotal(), dict((str(k), v.getRetry()) for k, v in fl.items())
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,97 @@
+"""Failures the backend counts itself until an address reaches maxretry.
+
+A new address costs fail2ban a ``FailTicket``, a FailManager entry and its bookkeeping, and
+under a flood of spoofed sources nearly every address is new and never comes back.  Here
+an address's failures are kept in one :class:`.records.Group` (count, first and last time,
+the last few matches) until they reach maxretry; then ONE ticket carrying them goes to
+``FailManager.addFailure`` and fail2ban decides the ban as with any backend.
+
+The count follows FailManager's own arithmetic (``FailTicket.adjustTime``: a failure more
+than findtime after the first scales the count to the rate over findtime), so an address
+reaches maxretry here exactly when it would reach it in the FailManager.  Entries whose last
+failure is older than findtime are dropped, as fail2ban's clean-up drops them.  Beyond
+``cap`` entries the oldest are handed to the FailManager (no count is lost: past the cap,
+memory and cost are stock's).
+"""
+from f2btune.backend.records import Group
+
+SWEEP_S = 5.0
+
+
+class PendingCounts(object):
+    __slots__ = ("cap", "entries", "next_sweep", "expired", "spilled")
+
+    def __init__(self, cap):
+        self.cap = cap
+        self.entries = {}            # id text -> Group (fid None: not resolved by fail2ban yet)
+        self.next_sweep = 0.0
+        self.expired = self.spilled = 0
+
+    def __len__(self):
+        return len(self.entries)
+
+    def __contains__(self, key):
+        return key in self.entries
+
+    def add(self, key, g, maxretry, findtime, keep):
+        """Count ``g`` (this batch's failures of ``key``); returns the whole Group once the
+        address reaches ``maxretry`` (it leaves the counter), else None."""
+        e = self.entries.get(key)
+        if e is None:
+            g.parked += g.count
+            if g.count >= maxretry:
+                return g
+            g.matches = g.matches[-keep:] if keep else []
+            self.entries[key] = g
+            return None
+        last = g.last
+        if last > e.last:                # FailTicket.adjustTime
+            if e.first < last - findtime:
+                e.count = int(round(e.count / float(last - e.first) * findtime))
+                e.first = last - findtime
+            e.last = last
+        if g.first < e.first:
+            e.first = g.first
+        e.count += g.count
+        e.parked += g.count
+        e.matches = (e.matches + g.matches)[-keep:] if keep else []
+        if g.fid is not None:
+            e.fid, e.fail = g.fid, g.fail
+        e.sample = g.sample if g.sample is not None else e.sample
+        if e.count >= maxretry:
+            del self.entries[key]
+            return e
+        return None
+
+    def pop(self, key):
+        return self.entries.pop(key, None)
+
+    def sweep(self, now, findtime):
+        """Drop entries whose last failure is older than findtime (fail2ban's clean-up)."""
+        if now < self.next_sweep:
+            return
+        self.next_sweep = now + SWEEP_S
+        limit = now - findtime
+        old = [k for k, e in self.entries.items() if e.last <= limit]
+        for k in old:
+            del self.entries[k]
+        self.expired += len(old)
+
+    def overflow(self):
+        """The oldest entries beyond the cap (removed): they go to the FailManager."""
+        n = len(self.entries) - self.cap
+        if n <= 0:
+            return ()
+        out = []
+        for k in list(self.entries)[:n]:
+            out.append((k, self.entries.pop(k)))
+        self.spilled += n
+        return out
+
+
+def unresolved(t, keep):
+    """A counted address (:class:`.records.Tally`) whose failure id fail2ban has not given
+    yet: its last line is kept to ask ``processLine`` once it reaches maxretry."""
+    g = Group(t.first, t.last, t.count, [s[0] for s in t.samples][-keep:], None, None)
+    g.sample = t.samples[-1]
+    return g
