@@ -55,3 +55,9 @@ def refuse_unknown(options, backend, known):
     if options:
         raise ValueError("unknown option(s) for backend %s: %s (known: %s)"
                          % (backend, ", ".join(sorted(options)), ", ".join(known)))
+
+
+# -- reading-loop options ------------------------------------------------------------------
+# ``maxdelay`` is the ban-latency budget of the coalescing (see loop.ReadLoop.coalesce_delay):
+# the jail's value, else this one
+MAXDELAY_DEFAULT = "200ms"
