@@ -7,10 +7,10 @@ time.  Every read path is bounded the same way (live tail, a rotated copy, a mov
 file, the resume after a restart): ``more`` tells the caller to process the batch and call
 again, so bans come after every batch and memory does not grow with the backlog.
 
-Rotation and friends are checked with one ``stat``, one ``fstat`` and one small ``pread``: on
-every read, or, when the caller watches the directory (``watched``), only when a read finds
-nothing new, when the directory changed (``check_soon``) and at least every
-``CHECK_EVERY_S`` while lines keep coming, so a read that brings new lines pays nothing:
+Rotation and friends: truncation in place is checked on every read (one ``fstat``, one small
+``pread``: no directory event tells of it); a new inode at the path (one ``stat``) on every
+read, or, when the caller watches the directory (``watched``), only when a read finds nothing
+new, when the directory changed (``check_soon``) and at least every ``CHECK_EVERY_S``:
 
 - *moved or deleted* (logrotate ``create``, delete + recreate): the path names another inode.
   The old file is still open: it is queued to be read to its very end first (a final line
@@ -157,6 +157,8 @@ class LogTail(object):
         checked = not self.watched or time.monotonic() >= self.next_check
         if checked:
             self._check_now()
+        elif self.src is not None:
+            self._check_truncation()      # in place: no directory event tells
         while True:
             if self.queue:                # a rotated copy or a moved-away file comes first
                 s = self.queue[0]
