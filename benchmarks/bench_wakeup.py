@@ -11,7 +11,9 @@ figure is the steady state of counting, not of banning.  Value = seconds per wak
     python benchmarks/bench_wakeup.py -o wakeup.json
     python benchmarks/bench_wakeup.py --breakdown      # where a wake-up's time goes (cProfile)
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -34,7 +36,8 @@ class Wakeups(object):
         from fail2ban.server.jail import Jail
         register()
         self.per_wake = per_wake
-        self.dir = tempfile.mkdtemp(prefix="f2bt17-wakeup-")
+        self.dir = tempfile.mkdtemp(prefix="f2btune-wakeup-")
+        atexit.register(shutil.rmtree, self.dir, True)
         self.path = os.path.join(self.dir, "kern.log")
         open(self.path, "w").close()
         self.jail = Jail("wakeup", backend="f2btune")

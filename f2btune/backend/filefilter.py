@@ -1,11 +1,10 @@
-"""Backend ``f2btune``: log files and named pipes, woken by inotify (pyinotify's WatchManager).
+"""Backend ``f2btune``: log files and named pipes, woken by inotify.
 
-The loop sleeps in ``poll()`` on the inotify descriptor (file modified, file or directory
-created/moved/deleted), on every named pipe and on a stop pipe; it also wakes every
-``sleeptime`` to look for files that appeared or rotated without an event.  Under a flood,
-wake-ups closer together than ``maxdelay`` are merged: the next batch starts at most
-``maxdelay`` after the previous one, so a ban is never delayed by more than that (plus the
-batch's own processing), and a quiet log is read at once.
+pyinotify's WatchManager adds and removes the watches; the events are read raw from its
+descriptor.  The loop sleeps in ``poll()`` on the inotify descriptor (file modified, file or
+directory created/moved/deleted), on every named pipe and on a stop pipe; a directory event
+makes every path look for rotation at its next read.  Coalescing within the ``maxdelay``
+budget: see :mod:`.loop`.
 """
 import logging
 import os

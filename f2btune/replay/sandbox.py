@@ -104,7 +104,10 @@ class Sandbox(object):
                 raise F2btuneError("fail2ban-server exited at start (status %s): %s"
                                    % (self.proc.returncode, self.tail_output()))
             if os.path.exists(self.socket):
-                r = self.client("ping", check=False, timeout=10)
+                try:
+                    r = self.client("ping", check=False, timeout=10)
+                except subprocess.TimeoutExpired:     # a server under a small CPU quota starts slowly
+                    continue
                 if r.returncode == 0:
                     break
             time.sleep(0.05)
