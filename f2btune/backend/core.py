@@ -32,6 +32,8 @@ STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "prefilter_skipped",
 UNSAFE_GROUPS = frozenset(("fid", "nofail", "mlfid", "mlfforget", "mlfgained", "mlfpending"))
 # groups that leave fail2ban's answer for a line depending on the address alone
 ADDRESS_GROUPS = frozenset(("ip4", "ip6"))
+# the jail's regexes are re-read when a setter changes them, and at least this often
+ANCHOR_CHECK_S = 1.0
 
 
 def ascii_compatible(encoding):
@@ -65,6 +67,7 @@ class BatchCore(Scanner, HandOff):
         self._cache_found = False
         self._keep = 1
         self._ff_with_fm = None
+        self._anchor_due = 0.0        # monotonic time of the next key check; 0: at once
 
     def warm_up(self):
         """One-off costs before the first line arrives (anchor, own addresses, past bans)."""
@@ -82,6 +85,34 @@ class BatchCore(Scanner, HandOff):
             log.debug("[%s] f2btune warm-up: %r", self.jailName, e)
 
     # -- anchor and fast path ---------------------------------------------------------------
+    # fail2ban's setters of what the anchor depends on: the next batch re-derives it
+    def addFailRegex(self, value):
+        self._anchor_due = 0.0
+        return super(BatchCore, self).addFailRegex(value)
+
+    def delFailRegex(self, index=None):
+        self._anchor_due = 0.0
+        return super(BatchCore, self).delFailRegex(index)
+
+    def addIgnoreRegex(self, value):
+        self._anchor_due = 0.0
+        return super(BatchCore, self).addIgnoreRegex(value)
+
+    def delIgnoreRegex(self, index=None):
+        self._anchor_due = 0.0
+        return super(BatchCore, self).delIgnoreRegex(index)
+
+    def setMaxLines(self, value):
+        self._anchor_due = 0.0
+        return super(BatchCore, self).setMaxLines(value)
+
+    def _anchor_check(self):
+        """Re-read the jail's regexes when a setter ran, or every ``ANCHOR_CHECK_S``."""
+        now = time.monotonic()
+        if now >= self._anchor_due:
+            self._anchor_due = now + ANCHOR_CHECK_S
+            self._refresh_anchor()
+
     def _refresh_anchor(self):
         """(Re)derive the byte anchor when the jail's regexes change (cheap key check)."""
         pref = self.prefRegex
@@ -156,7 +187,7 @@ class BatchCore(Scanner, HandOff):
         st["batches"] += 1
         st["lines"] += len(lines)
         st["bytes"] += nbytes
-        self._refresh_anchor()
+        self._anchor_check()
         self.bans.begin_batch()
         self._keep = max(1, self.failManager.maxMatches or 1)
         groups, tallies = {}, {}
@@ -164,7 +195,6 @@ class BatchCore(Scanner, HandOff):
         if tallies:
             self._resolve_tallies(tallies, groups)
         n = self._hand_off(groups) if groups else 0
-        self.performSvc()
         # this thread's wall and CPU time in batches (prompt bans included)
         st["batch_ms"] += int((time.time() - t_start) * 1000 + 0.5)
         st["batch_cpu_us"] += int((thread_time() - c_start) * 1e6)

@@ -1,15 +1,15 @@
-"""Backend ``f2btune``: log files and named pipes, woken by inotify (pyinotify's WatchManager).
+"""Backend ``f2btune``: log files and named pipes, woken by inotify.
 
-The loop sleeps in ``poll()`` on the inotify descriptor (file modified, file or directory
-created/moved/deleted), on every named pipe and on a stop pipe; it also wakes every
-``sleeptime`` to look for files that appeared or rotated without an event.  Under a flood,
-wake-ups closer together than ``maxdelay`` are merged: the next batch starts at most
-``maxdelay`` after the previous one, so a ban is never delayed by more than that (plus the
-batch's own processing), and a quiet log is read at once.
+pyinotify's WatchManager adds and removes the watches; the events are read raw from its
+descriptor.  The loop sleeps in ``poll()`` on the inotify descriptor (file modified, file or
+directory created/moved/deleted), on every named pipe and on a stop pipe; a directory event
+makes every path look for rotation at its next read.  Coalescing within the ``maxdelay``
+budget: see :mod:`.loop`.
 """
 import logging
 import os
 import select
+import struct
 import threading
 
 from fail2ban.server.filter import FileFilter, Filter
@@ -20,6 +20,9 @@ from f2btune.backend.options import CORE_OPTIONS, refuse_unknown
 from f2btune.backend.tail import LogTail
 
 log = logging.getLogger("fail2ban.f2btune")
+
+_EVENT = struct.Struct("iIII")       # struct inotify_event: wd, mask, cookie, len (+ name)
+_IN_MODIFY = 0x2
 
 try:
     import pyinotify
@@ -94,6 +97,7 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
         return self._tails.get(path)
 
     def setLogEncoding(self, encoding):
+        self._anchor_due = 0.0
         return Filter.setLogEncoding(self, encoding)
 
     def getFailures(self, filename, inOperation=None):
@@ -148,9 +152,34 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
         if self._watch_dirty or self._poller is None:
             self._poller = self._sync_watches(self._ifd)
         events = self._poller.poll(timeout * 1000.0)
-        self._drain(self._ifd)
-        self._drain(self._wake_r)
+        for fd, _ in events:
+            if fd == self._ifd:
+                self._inotify_events()
+            elif fd == self._wake_r:
+                self._drain(fd)
         return bool(events)
+
+    def _inotify_events(self):
+        """Read the pending inotify events (raw, no event objects).  A file only ever reports
+        IN_MODIFY; anything else (a directory event, a removed watch, a queue overflow) makes
+        every path check for rotation at its next read."""
+        changed = False
+        try:
+            while True:
+                buf = os.read(self._ifd, 65536)
+                off, end = 0, len(buf)
+                while off + 16 <= end:
+                    _wd, mask, _cookie, n = _EVENT.unpack_from(buf, off)
+                    off += 16 + n
+                    if mask != _IN_MODIFY:
+                        changed = True
+                if end < 65536 - 4096:
+                    break
+        except (BlockingIOError, InterruptedError):
+            pass
+        if changed:
+            for t in list(self._tails.values()):
+                t.check_soon()
 
     def _read_tail(self, t):
         """Every bounded batch the path has now; the bans of each come before the next."""
@@ -208,6 +237,9 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
                 wd = wm.add_watch(d, mask_dir, quiet=True).get(d, -1)
                 if wd >= 0:
                     self._dir_watches[d] = wd
+        for path, t in tails.items():
+            # a watched directory reports rotation: the tail checks only when told (or idle)
+            t.watched = (os.path.dirname(path) or ".") in self._dir_watches
         poller = select.poll()
         poller.register(ifd, select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)

@@ -4,12 +4,16 @@ A flavour supplies ``_loop_start()``, ``_read_available()`` (process every bound
 can read now; True when it stopped early with more waiting), ``_wait(timeout)`` (sleep until
 new data or the timeout; True when woken by data) and ``_loop_end()``.
 
-Under a flood, wake-ups closer together than ``maxdelay`` are merged: the next batch starts
-at most ``maxdelay`` after the previous one, so a ban is never delayed by more than that
-(plus the batch's own processing), and a quiet log is read at once.  Every
-``min(sleeptime, 1 s)`` fail2ban's service tasks run and log positions are saved at most
-every ``DB_UPDATE_S``.
+Coalescing within a latency budget (``maxdelay``): a quiet log is read at once; while lines
+keep coming, the next batch starts ``coalesce_delay()`` after the previous one: long enough
+to carry about ``BATCH_TARGET`` lines at the arrival rate seen, never more than the budget,
+never less than ``MIN_DELAY`` (or the budget, if smaller).  A wake-up costs the same
+whatever it carries, so a slow flood is read a few times a second in batches of several
+lines, a fast one in batches of ``BATCH_TARGET`` or more, and no line (and so no ban) waits
+longer than the budget plus the batch's own processing.  Every ``min(sleeptime, 1 s)``
+fail2ban's service tasks run and log positions are saved at most every ``DB_UPDATE_S``.
 """
+import gc
 import logging
 import os
 import time
@@ -19,9 +23,25 @@ from fail2ban.server.mytime import MyTime
 log = logging.getLogger("fail2ban.f2btune")
 
 DB_UPDATE_S = 5.0
+BATCH_TARGET = 64            # lines a batch should carry before waiting longer is pointless
+MIN_DELAY = 0.02             # batches under a fast flood start at least this far apart
+RATE_WEIGHT = 0.5            # weight of the latest wake-up in the arrival-rate estimate
+
+
+def freeze_startup_objects():
+    """Leave the objects start-up made (configuration, compiled regexes, modules) out of later
+    garbage collections: fail2ban runs a full ``gc.collect()`` every 30 s while failures come,
+    which otherwise walks all of them each time.  CPython 3.7+ only; frozen objects are never
+    freed, which start-up objects mostly never are anyway."""
+    freeze = getattr(gc, "freeze", None)
+    if freeze is not None:
+        freeze()
 
 
 class ReadLoop(object):
+    _next_svc = 0.0
+    _rate = 0.0              # lines per second, estimated over the recent wake-ups
+    _rate_at = None          # (monotonic time, lines read) at the last wake-up with lines
 
     def run(self):
         prof_path = os.environ.get("F2BTUNE_CPROFILE")
@@ -38,7 +58,8 @@ class ReadLoop(object):
     def _loop(self):
         self._loop_start()
         self.warm_up()
-        next_svc = 0.0
+        freeze_startup_objects()
+        self._next_svc = 0.0
         log.debug("[%s] filter started (%s)", self.jailName, type(self).__name__)
         while self.active:
             try:
@@ -46,17 +67,12 @@ class ReadLoop(object):
                     time.sleep(min(self.sleeptime, 0.5))
                     continue
                 more = self._read_available()
-                last_batch = time.monotonic()
-                if last_batch >= next_svc:
-                    next_svc = last_batch + min(self.sleeptime, 1.0)
-                    self.performSvc()
-                self.ticks += 1
-                self._flush_db_positions()
+                last_batch = self.wake_done()
                 if more:
                     continue
-                woke = self._wait(max(0.0, next_svc - time.monotonic()))
+                woke = self._wait(max(0.0, self._next_svc - last_batch))
                 if woke and self.active and self.maxdelay:
-                    delay = last_batch + self.maxdelay - time.monotonic()
+                    delay = last_batch + self.coalesce_delay() - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
             except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
@@ -66,6 +82,41 @@ class ReadLoop(object):
         log.debug("[%s] filter exited (%s)", self.jailName, type(self).__name__)
         self._loop_end()
         return True
+
+    def wake_done(self):
+        """What a wake-up does besides reading: fail2ban's service tasks and the database
+        positions, each on its own timer.  Returns the monotonic time."""
+        now = time.monotonic()
+        if now >= self._next_svc:
+            self._next_svc = now + min(self.sleeptime, 1.0)
+            self.performSvc()
+        self.ticks += 1
+        self._flush_db_positions()
+        self._note_rate(now)
+        return now
+
+    def _note_rate(self, now):
+        """Update the arrival-rate estimate from the lines read since the last wake-up."""
+        lines = self.stats["lines"]
+        prev = self._rate_at
+        if prev is None or lines == prev[1]:
+            if prev is None:
+                self._rate_at = (now, lines)
+            return
+        dt = now - prev[0]
+        if dt > 0:
+            inst = (lines - prev[1]) / dt
+            # a gap longer than the budget starts the estimate afresh
+            w = 1.0 if dt > self.maxdelay else RATE_WEIGHT
+            self._rate = w * inst + (1.0 - w) * self._rate
+        self._rate_at = (now, lines)
+
+    def coalesce_delay(self):
+        """How long after a batch the next one starts while lines keep coming (seconds)."""
+        budget = self.maxdelay
+        if self._rate <= 0:
+            return min(budget, MIN_DELAY)
+        return min(budget, max(MIN_DELAY, BATCH_TARGET / self._rate))
 
     def _flush_db_positions(self):
         """Write pending log positions to the database, at most every ``DB_UPDATE_S``."""

@@ -1,5 +1,7 @@
-"""The backend options both flavours share: ``backend = f2btune[anchor="...", maxdelay=20ms, ...]``."""
+"""The backend options both flavours share: ``backend = f2btune[anchor="...", maxdelay=200ms, ...]``."""
 
+# ``maxdelay`` is the ban-latency budget of the coalescing (see loop.ReadLoop.coalesce_delay)
+MAXDELAY_DEFAULT = "200ms"
 CORE_OPTIONS = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban")
 
 
@@ -40,7 +42,7 @@ class CoreOptions(object):
 
     def __init__(self, options):
         self.anchor = options.pop("anchor", None)
-        self.maxdelay = parse_seconds(options.pop("maxdelay", "0.02"), "maxdelay")
+        self.maxdelay = parse_seconds(options.pop("maxdelay", MAXDELAY_DEFAULT), "maxdelay")
         if not 0 <= self.maxdelay <= 5:
             raise ValueError("backend option maxdelay must be between 0 and 5 seconds")
         self.maxlinesize = parse_size(options.pop("maxlinesize", "64K"), "maxlinesize")

@@ -9,6 +9,10 @@ it accepts the answer only when the detector matched exactly that stamp at the s
 line.  A line whose stamp is accepted is cut as fail2ban cuts it: nothing before the stamp,
 so every text the failregex needs lies contiguously in the raw line after it.
 
+The detector is asked once per stamp format and minute, not per second: a new second of a
+minute already answered is that minute's start plus its seconds (time-zone and summer-time
+changes fall on whole minutes; a leap second ``:60`` is asked).
+
 Every other line gets fail2ban's own date search (:meth:`StampCache.split`), once; a line
 where it finds no date is *undated* (counted by the caller).
 """
@@ -44,18 +48,33 @@ def stamp_end(raw):
     return 0, None
 
 
+def minute_key(key):
+    """(the stamp's minute, its seconds) from a cache key; (None, 0) when not plain seconds."""
+    if len(key) == 15:                              # RFC3164
+        mkey, ss = key[:12], key[13:15]
+    else:                                           # RFC3339, zone kept in the minute key
+        mkey, ss = key[:16] + key[19:], key[17:19]
+    if ss[0] in _DIGITS and ss[1] in _DIGITS:
+        sec = (ss[0] - 48) * 10 + ss[1] - 48
+        if sec < 60:
+            return mkey, sec
+    return None, 0
+
+
 class StampCache:
     """Map stamp text to fail2ban's epoch for it; ``get`` returns (tupleLine, epoch) or None."""
 
     def __init__(self, flt):
         self.flt = flt
         self.cache = {}
+        self.minutes = {}        # minute key -> epoch of the minute's start
         self.hits = 0
         self.misses = 0
         self.detector = None
 
     def reset(self):
         self.cache.clear()
+        self.minutes.clear()
 
     def get(self, raw, text):
         """(tupleLine, epoch) for a line with an accepted syslog stamp, else None."""
@@ -73,11 +92,21 @@ class StampCache:
         return ("", text[:end], text[end:]), epoch
 
     def learn(self, text, end, key):
-        """Ask fail2ban's detector about a new stamp: its epoch, or False (not accepted)."""
+        """A new stamp's epoch, or False (not accepted): from its minute when fail2ban's
+        detector answered for another second of it, else from the detector."""
+        mkey, sec = minute_key(key)
+        base = self.minutes.get(mkey) if mkey is not None else None
+        if base is not None:
+            self.cache[key] = base + sec
+            self.hits += 1
+            return base + sec
         epoch = self._detect(text, end)
         if len(self.cache) >= CACHE_SIZE:
             self.cache.clear()
+            self.minutes.clear()
         self.cache[key] = epoch
+        if mkey is not None and epoch is not False:
+            self.minutes[mkey] = epoch - sec
         self.misses += 1
         return epoch
 

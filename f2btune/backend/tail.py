@@ -7,7 +7,10 @@ time.  Every read path is bounded the same way (live tail, a rotated copy, a mov
 file, the resume after a restart): ``more`` tells the caller to process the batch and call
 again, so bans come after every batch and memory does not grow with the backlog.
 
-Rotation and friends, checked on every batch with one ``stat`` and one small ``pread``:
+Rotation and friends: truncation in place is checked on every read (one ``fstat``, one small
+``pread``: no directory event tells of it); a new inode at the path (one ``stat``) on every
+read, or, when the caller watches the directory (``watched``), only when a read finds nothing
+new, when the directory changed (``check_soon``) and at least every ``CHECK_EVERY_S``:
 
 - *moved or deleted* (logrotate ``create``, delete + recreate): the path names another inode.
   The old file is still open: it is queued to be read to its very end first (a final line
@@ -25,12 +28,15 @@ import errno
 import logging
 import os
 import stat
+import time
 
 from f2btune.backend.chunks import BATCH_BYTES, Source, read_source
 from f2btune.backend.fifo import FifoReader
 from f2btune.backend.rotated import Probe, find_rotated_copy, md5_hex, read_first_line
 
 log = logging.getLogger("fail2ban.f2btune")
+
+CHECK_EVERY_S = 1.0          # rotation check at least this often while lines keep coming
 
 
 class LogTail(object):
@@ -51,6 +57,8 @@ class LogTail(object):
         self.inOperation = tail
         self.rotations = 0
         self.recovered = 0
+        self.next_check = 0.0        # monotonic time of the next rotation check
+        self.watched = False         # True: the caller reports directory changes (check_soon)
         try:
             st = os.stat(path)
         except OSError:
@@ -132,6 +140,10 @@ class LogTail(object):
             self.fifo.close()
 
     # -- reading ---------------------------------------------------------------------------
+    def check_soon(self):
+        """The directory changed (a file created, moved or deleted): check at the next read."""
+        self.next_check = 0.0
+
     def read(self):
         """New complete lines as bytes (no newline) and the byte count; ([], 0) if none.
 
@@ -142,23 +154,36 @@ class LogTail(object):
         if self.fifo is not None:
             n, self.more = self.fifo.read(out, self.chunk)
             return out, n
-        self._check_rotation()
-        if self.queue:                    # a rotated copy or a moved-away file comes first
-            s = self.queue[0]
-            n, eof = read_source(s, out, self.chunk, self.maxlinesize, self.stats)
-            if eof:
-                s.close()
-                self.queue.pop(0)
-            self.more = True
-            return out, n
-        if self.src is None:
-            self.more = False
-            return out, 0
-        n, eof = read_source(self.src, out, self.chunk, self.maxlinesize, self.stats)
+        checked = not self.watched or time.monotonic() >= self.next_check
+        if checked:
+            self._check_now()
+        elif self.src is not None:
+            self._check_truncation()      # in place: no directory event tells
+        while True:
+            if self.queue:                # a rotated copy or a moved-away file comes first
+                s = self.queue[0]
+                n, eof = read_source(s, out, self.chunk, self.maxlinesize, self.stats)
+                if eof:
+                    s.close()
+                    self.queue.pop(0)
+                self.more = True
+                return out, n
+            if self.src is None:
+                self.more = False
+                return out, 0
+            n, eof = read_source(self.src, out, self.chunk, self.maxlinesize, self.stats)
+            if n or checked:
+                break
+            self._check_now()             # nothing new: rotated or truncated?
+            checked = True
         self.more = not eof
         if not self.first and self.src.pos:
             self._update_first()
         return out, n
+
+    def _check_now(self):
+        self.next_check = time.monotonic() + CHECK_EVERY_S
+        self._check_rotation()
 
     def _check_rotation(self):
         try:

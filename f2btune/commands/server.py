@@ -4,7 +4,7 @@ HELP = "run fail2ban-server with the f2btune backends (backend = f2btune / f2btu
 DESCRIPTION = """\
 Run fail2ban's own server, unchanged, after registering f2btune's backends:
 
-  backend = f2btune[anchor="f2b-syn: ", maxdelay=20ms]   log files and named pipes (pyinotify)
+  backend = f2btune[anchor="f2b-syn: ", maxdelay=200ms]  log files and named pipes (pyinotify)
   backend = f2btune-journal                               systemd journal (alias systemd-f2btune)
 
 fail2ban has no backend plug-in hook; the registration adds the names to fail2ban's

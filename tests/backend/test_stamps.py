@@ -45,3 +45,31 @@ def test_unknown_stamp_is_left_to_fail2ban():
     cache = StampCache(flt)
     text = "Nov 22 01:50:00" + LINE
     assert cache.get(text.encode(), text) is None
+
+
+def test_one_detector_call_per_minute_same_answers(root_dir):
+    """Every second of a minute, in both formats and in an order that skips around, gets what
+    fail2ban's processLine finds; the detector is asked once per minute and format."""
+    flt = make_filter(root_dir + "/filter.d/f2btune-synflood.conf")
+    flt.inOperation = False
+    flt.checkFindTime = False
+    cache = StampCache(flt)
+    start = int(time.time() - 7200) // 60 * 60
+    secs = [start + (s * 37) % 120 for s in range(120)]      # two minutes, shuffled
+    for t in secs:
+        for stamp in (time.strftime("%b %e %H:%M:%S", time.localtime(t)),
+                      time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t))):
+            text = stamp + LINE
+            got = cache.get(text.encode(), text)
+            ref = flt.processLine(text)
+            assert got is not None and ref and ref[0][2] == got[1], text
+    assert cache.misses == 4
+
+
+def test_leap_second_goes_to_the_detector(root_dir):
+    flt = make_filter(root_dir + "/filter.d/f2btune-synflood.conf")
+    cache = StampCache(flt)
+    for ss in ("00", "60"):
+        text = "Jun 30 23:59:%s" % ss + LINE
+        cache.get(text.encode(), text)
+    assert cache.misses == 2

@@ -160,3 +160,29 @@ def test_every_read_is_bounded(tmp_path):
             break
     assert total == 8000
     assert max(sizes) <= 2 * BATCH_BYTES and len(sizes) >= 6
+
+
+def test_watched_tail_checks_the_path_when_idle_or_told(tmp_path):
+    """With a directory watch, a read that brings lines does not look at the path; the next
+    read that finds nothing (or check_soon) does, and nothing is lost either way."""
+    p = str(tmp_path / "log")
+    w(p, "a1\n")
+    t = LogTail(p)
+    t.watched = True
+    assert read_all(t) == ["a1"]
+    w(p, "a2\n")
+    os.rename(p, p + ".1")
+    w(p, "b1\n", "w")
+    assert read_all(t) == ["a2"]                 # the old file still had lines
+    assert read_all(t) == ["b1"]                 # nothing new there: the path is checked
+    assert t.rotations == 1
+    os.rename(p, p + ".2")
+    w(p, "c1\n", "w")
+    w(p + ".2", "b2\n")
+    t.check_soon()                               # the directory changed
+    assert read_all(t) == ["b2", "c1"]
+    assert t.rotations == 2
+    with open(p, "r+") as f:                     # truncated in place, regrown past the position
+        f.truncate(0)
+    w(p, "d1-longer-than-before\n")
+    assert read_all(t) == ["d1-longer-than-before"]

@@ -1,0 +1,47 @@
+"""Coalescing within the latency budget, with time driven explicitly."""
+from f2btune.backend.loop import BATCH_TARGET, MIN_DELAY, ReadLoop
+
+
+class Loop(ReadLoop):
+    def __init__(self, budget):
+        self.maxdelay = budget
+        self.stats = {"lines": 0}
+
+
+def feed(loop, rate, seconds, every):
+    """Wake-ups every ``every`` s for ``seconds``, reading what ``rate`` lines/s wrote."""
+    t = 1000.0
+    loop._note_rate(t)
+    for _ in range(int(seconds / every)):
+        t += every
+        loop.stats["lines"] += int(round(rate * every))
+        loop._note_rate(t)
+    return loop.coalesce_delay()
+
+
+def test_delay_follows_the_rate_within_the_budget():
+    budget = 0.2
+    slow = feed(Loop(budget), 40, 10, 0.2)          # 8 lines a batch: wait the whole budget
+    mid = feed(Loop(budget), 1000, 10, 0.05)
+    fast = feed(Loop(budget), 20000, 10, 0.02)
+    assert slow == budget
+    assert MIN_DELAY <= fast < mid < budget
+    assert abs(mid - BATCH_TARGET / 1000.0) < 1e-6   # enough for BATCH_TARGET lines at the rate
+    assert fast == MIN_DELAY
+
+
+def test_budget_caps_every_delay():
+    for budget in (0.0, 0.005, 0.2, 1.0):
+        for rate in (1, 40, 400, 100000):
+            d = feed(Loop(budget), rate, 5, 0.1)
+            assert 0 <= d <= budget
+
+
+def test_quiet_gap_restarts_the_estimate():
+    loop = Loop(0.2)
+    feed(loop, 100000, 2, 0.02)
+    assert loop.coalesce_delay() == MIN_DELAY
+    t = loop._rate_at[0] + 30.0                       # a long quiet spell, then one line
+    loop.stats["lines"] += 1
+    loop._note_rate(t)
+    assert loop.coalesce_delay() == 0.2
