@@ -1,4 +1,4 @@
-"""The bench API other parts of f2btune call (contract 3): candidates in, pyperf-backed summary out.
+"""The bench API other parts of f2btune call: candidates in, pyperf-backed summary out.
 
     from f2btune.bench.api import SEED_REGEX, Candidate, run_bench
     summary = run_bench("flood.log", [Candidate.regex(SEED_REGEX, name="seed"),
@@ -19,7 +19,6 @@ from f2btune.seed import SEED_REGEX
 
 __all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "STAGE_CHOICES"]
 
-# The failregex the brief starts from (as a jail's filter would carry it, fail2ban tags allowed).
 SYNFLOOD_FILTER = "f2btune-synflood"
 STAGE_CHOICES = ("regex", "filter", "jail", "jail-info", "all")
 

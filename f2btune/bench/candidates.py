@@ -1,15 +1,10 @@
 """Benchmark candidates: a raw failregex or a fail2ban filter file, turned into real fail2ban objects."""
 import os
 
-from f2btune.errors import InputError
+from f2btune.errors import InputError, one_line
 
 # fail2ban's jail.conf default; it decides what <HOST> expands to, so it is part of the config.
 DEFAULT_USEDNS = "warn"
-
-
-def one_line(text):
-    """Collapse an error message (fail2ban's regex errors span lines) onto one line."""
-    return " ".join(str(text).split())
 
 
 class _fail2ban_errors_silenced(object):

@@ -4,13 +4,14 @@ import sys
 
 from f2btune.commands import number
 from f2btune.errors import ExitStatus, InputError
+from f2btune.seed import SEED_REGEX
 
 HELP = "measure what fail2ban can sustain per regex, filter, stage and interpreter (pyperf)"
 DESCRIPTION = """\
 Measure, in lines per second, what each candidate regex or filter costs fail2ban on LOG, at each
 stage of fail2ban's per-line path, under each interpreter, side by side in one table.
 
-Candidates: the seed regex  kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN  is the baseline; f2btune's
+Candidates: the seed regex  """ + SEED_REGEX + """  is the baseline; f2btune's
 own filter f2btune-synflood is added when present.  --regex and --filter add more (a filter name
 under /etc/fail2ban/filter.d, optionally name[opt=val], or a path to a filter file, read with its
 prefregex, datepattern and modes by fail2ban's own FilterReader).
