@@ -34,7 +34,7 @@ import subprocess
 from f2btune import netns, verified
 from f2btune.verified import MARK
 from f2btune.errors import DependencyError, UsageError
-from f2btune.seed import LOG_PREFIX, VERIFIED_LOG_PREFIX
+from f2btune.seed import BAN_LOG_PREFIX, LOG_PREFIX, VERIFIED_LOG_PREFIX
 
 BACKENDS = ("iptables", "nft")
 CHAIN = "F2BTUNE"
@@ -149,7 +149,7 @@ def _dedupe_jumps(family, namespace):
 
 
 def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, log_rate="5/second",
-                  in_kernel_ban=None, ban_logprefix="f2b-ban: ", families=(4, 6), verified=False,
+                  in_kernel_ban=None, ban_logprefix=BAN_LOG_PREFIX, families=(4, 6), verified=False,
                   verified_logprefix=VERIFIED_LOG_PREFIX):
     """Validate and normalise the options; UsageError with a one-line reason."""
     if port is not None and port != "":
