@@ -32,8 +32,8 @@ def require_regular(path, what="log"):
         return path
     if not os.path.exists(path):
         raise InputError("%s not found: %s" % (what, path))
-    raise InputError("%s %s is %s, not a regular file: f2btune reads regular files only (save it to a "
-                     "file first, e.g. timeout 60 cat %s > %s.txt)" % (what, path, why, path, os.path.basename(path)))
+    raise InputError("%s %s is %s: f2btune reads regular files only (save it to a file first, e.g. "
+                     "timeout 60 cat %s > %s.txt)" % (what, path, why, path, os.path.basename(path)))
 
 
 SNIFF = 64 * 1024  # bytes read from the head of a log to tell text from binary data
