@@ -7,7 +7,7 @@ on each jail's own log (:mod:`.measure`).
 """
 import collections
 
-from f2btune.check.config import is_netfilter  # noqa: F401  (part of this package's interface)
+from f2btune.check.config import is_netfilter
 from f2btune.check.findings import Finding, finding_type
 
 CONFIG_ERROR = finding_type("config-error", "error", "jail does not load",
