@@ -22,7 +22,7 @@ folded ``message repeated`` line counts none because neither stock nor f2btune f
 import random
 import time
 
-from f2btune.flood import DST4, HOSTNAME, FloodLine, check_args, source_picker, stamp_3164
+from f2btune.floodbase import DEFAULT_START, DST4, HOSTNAME, FloodLine, check_args, source_picker, stamp_3164
 
 AUTH_KINDS = ("sshd", "apache-auth", "wordpress")
 SSHD_TAGS = ("sshd-session", "sshd")
@@ -165,7 +165,6 @@ def iter_auth_lines(kind, lines, sources=250, rate=40.0, ipv6=0.1, noise=0.1, se
     """
     if sshd_tag not in SSHD_TAGS:
         raise ValueError("sshd_tag must be one of %s" % ", ".join(SSHD_TAGS))
-    from f2btune.flood import DEFAULT_START
     if kind not in AUTH_KINDS:
         raise ValueError("kind must be one of %s" % ", ".join(AUTH_KINDS))
     check_args(lines, sources, rate, "syslog", ipv6, noise)

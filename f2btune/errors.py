@@ -2,6 +2,11 @@
 import enum
 
 
+def one_line(text):
+    """Collapse an error message (fail2ban's regex errors span lines) onto one line."""
+    return " ".join(str(text).split())
+
+
 class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1          # the command could not do its job (bad input, missing file or binary, ...)

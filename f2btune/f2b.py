@@ -162,23 +162,31 @@ def apply_filter_commands(flt, commands):
     return journalmatch
 
 
-def make_filter(filter_spec=None, failregex=None, confdir=None, datepattern=None, options=None,
-                usedns="no"):
-    """A real fail2ban ``Filter`` for a filter file/name or a raw failregex (not both)."""
-    ensure_importable()
-    from fail2ban.server.filter import Filter
-    flt = Filter(None)
+def configure_filter(flt, commands=None, failregex=None, datepattern=None, usedns="no"):
+    """Configure a fail2ban ``Filter`` (a bare one or a jail's) as the server would: ``usedns``,
+    a FilterReader command stream, then a raw ``failregex`` and a ``datepattern``."""
     flt.setUseDns(usedns)
-    if filter_spec:
-        apply_filter_commands(flt, filter_commands(filter_spec, confdir, options))
+    if commands:
+        apply_filter_commands(flt, commands)
     if failregex is not None:
         try:
             flt.addFailRegex(failregex)
-        except Exception as e:
-            raise InputError("failregex rejected by fail2ban: %s" % e)
+        except Exception as e:  # fail2ban's RegexException
+            raise InputError("failregex %r rejected by fail2ban: %s" % (failregex, e))
     if datepattern is not None:
         try:
             flt.setDatePattern(datepattern)
         except Exception as e:
             raise InputError("datepattern rejected by fail2ban: %s" % e)
     return flt
+
+
+def make_filter(filter_spec=None, failregex=None, confdir=None, datepattern=None, options=None,
+                usedns="no", commands=None):
+    """A real fail2ban ``Filter`` for a filter file/name (or its already read ``commands``) and/or
+    a raw failregex."""
+    ensure_importable()
+    from fail2ban.server.filter import Filter
+    if filter_spec:
+        commands = filter_commands(filter_spec, confdir, options)
+    return configure_filter(Filter(None), commands, failregex, datepattern, usedns)

@@ -18,30 +18,23 @@ no sensible SYN-flood filter should match them.  Timestamps follow Poisson arriv
 lines per second from ``start``; everything derives from ``seed``, so a seed gives the same text
 (dates are rendered in the local time zone, as rsyslog does).
 """
-import collections
 import ipaddress
 import random
 import time
 
+from f2btune.floodbase import (DEFAULT_START, DST4, FORMATS, HOSTNAME, FloodLine, public4,  # noqa: F401
+                               check_args, source_picker, stamp_3164)
 from f2btune.seed import LOG_PREFIX
 
-FORMATS = ("syslog", "rfc3339", "journal-export", "ulogd")
-DEFAULT_START = 1767225600.0  # 2026-01-01 00:00:00 UTC: fixed so that a seed gives the same file
-HOSTNAME = "raspberrypi"
 IFACE = "eth0"
 LOCAL_MAC = "dc:a6:32:5e:1f:07"  # a Pi 4 (Raspberry Pi Trading OUI)
 GATEWAY_MAC = "f4:92:bf:3a:66:10"
-DST4 = "192.168.1.23"
 DST6 = "2a02:8108:1240:3e00:dea6:32ff:fe5e:1f07"
 PORTS = (22, 22, 22, 80, 443, 443, 8080, 2222, 3389, 23)
 BOOT_ID = "5d1b9a3e0c7f4b2a9e6d8c1f0a2b3c4d"
 MACHINE_ID = "0f9e8d7c6b5a49382716f5e4d3c2b1a0"
 
 KINDS = ("synflood", "sshd", "apache-auth", "wordpress")
-FloodLine = collections.namedtuple("FloodLine", "time src text fails")
-FloodLine.__new__.__defaults__ = (1,)
-FloodLine.__doc__ = """One generated record: epoch ``time``, attacker ``src`` (None for noise), ``text`` (no
-newline), ``fails``: failures a filter counts on the line (1 for a SYN line)."""
 
 _NOISE_KERNEL = (
     "Under-voltage detected! (0x00050005)",
@@ -53,42 +46,11 @@ _NOISE_KERNEL = (
     "bcmgenet fd580000.ethernet eth0: Link is Up - 1Gbps/Full - flow control rx/tx",
     "nf_conntrack: nf_conntrack: table full, dropping packet",
 )
-_RESERVED4 = [ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-    "203.0.113.0/24", "224.0.0.0/3")]
 
 
 def expand6(addr):
     """An IPv6 address as the kernel's ``%pI6`` prints it (eight 4-digit groups)."""
     return ipaddress.IPv6Address(addr).exploded
-
-
-def _public4(rng):
-    while True:
-        a = ipaddress.IPv4Address(rng.getrandbits(32))
-        if not any(a in n for n in _RESERVED4):
-            return str(a)
-
-
-def _public6(rng):
-    # global unicast 2000::/3, outside the documentation prefix 2001:db8::/32
-    while True:
-        a = ipaddress.IPv6Address((1 << 125) | rng.getrandbits(125))
-        if a not in ipaddress.IPv6Network("2001:db8::/32"):
-            return str(a)
-
-
-def _sources(rng, count, ipv6):
-    n6 = int(round(count * ipv6))
-    srcs = [_public6(rng) for _ in range(n6)] + [_public4(rng) for _ in range(count - n6)]
-    rng.shuffle(srcs)
-    seen, out = set(), []
-    for s in srcs:  # collisions are astronomically rare, but keep the count exact
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
 
 
 def _mac(v6):
@@ -123,7 +85,7 @@ def _noise(rng, ulogd):
     """An unrelated kernel message, or another LOG rule's non-SYN packet (never a SYN)."""
     if rng.random() < 0.5 and not ulogd:
         return None, rng.choice(_NOISE_KERNEL)
-    src = _public4(rng)
+    src = public4(rng)
     udp = "SRC=%s DST=%s LEN=76 TOS=%s PREC=0x00 TTL=%d ID=%d PROTO=UDP SPT=%d DPT=%d LEN=56 " % (
         src, DST4, "00" if ulogd else "0x00", rng.randint(40, 250), rng.getrandbits(16),
         rng.randint(1024, 65535), rng.choice((53, 123, 161, 1900, 5060)))
@@ -136,11 +98,6 @@ def _uptime(t, start):
     # booted ~20 minutes before the flood starts
     sec, usec = divmod(int(round((1234.5 + (t - start)) * 1e6)), 1000000)
     return "[%5d.%06d] " % (sec, usec)
-
-
-def stamp_3164(t):
-    lt = time.localtime(t)
-    return "%s %2d %s" % (time.strftime("%b", lt), lt.tm_mday, time.strftime("%H:%M:%S", lt))
 
 
 def _stamp_3339(t):
@@ -169,20 +126,6 @@ def _journal_record(t, start, message, seqnum):
         "_HOSTNAME=%s" % HOSTNAME,
         "MESSAGE=%s" % message,
     ))
-
-
-def check_args(lines, sources, rate, fmt, ipv6, noise):
-    if lines < 0:
-        raise ValueError("lines must be >= 0")
-    if sources < 1:
-        raise ValueError("sources must be >= 1")
-    if not rate > 0:
-        raise ValueError("rate must be > 0")
-    if fmt not in FORMATS:
-        raise ValueError("format must be one of %s" % ", ".join(FORMATS))
-    for name, v in (("ipv6", ipv6), ("noise", noise)):
-        if not 0.0 <= v <= 1.0:
-            raise ValueError("%s must be a fraction between 0 and 1" % name)
 
 
 def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", ipv6=0.1,
@@ -224,17 +167,6 @@ def iter_lines(lines, sources=250, rate=40.0, prefix=LOG_PREFIX, fmt="syslog", i
         yield FloodLine(t, src, text, 0 if src is None else 1)
 
 
-def source_picker(rng, sources, ipv6):
-    """A function returning one of ``sources`` attacker addresses per call: a few heavy hitters,
-    a long tail (weight 1/sqrt(rank))."""
-    srcs = _sources(rng, sources, ipv6)
-    cum, total = [], 0.0
-    for k in range(len(srcs)):
-        total += 1.0 / (k + 1) ** 0.5
-        cum.append(total)
-    return lambda: srcs[_bisect(cum, rng.random() * total)]
-
-
 def iter_kind(kind, lines, fold=False, sshd_tag="sshd-session", **kwargs):
     """FloodLine records of a flood of ``kind`` (one of KINDS); kwargs as for :func:`iter_lines`
     (``prefix`` and ``fmt`` only apply to synflood; the others are syslog or Apache framed)."""
@@ -247,17 +179,6 @@ def iter_kind(kind, lines, fold=False, sshd_tag="sshd-session", **kwargs):
         raise ValueError("--format %s is only for synflood; %s floods are written as syslog%s"
                          % (fmt, kind, " (Apache error log)" if kind == "apache-auth" else ""))
     return iter_auth_lines(kind, lines, fold=fold, sshd_tag=sshd_tag, **kwargs)
-
-
-def _bisect(cum, x):
-    lo, hi = 0, len(cum) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cum[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def record_separator(fmt):

@@ -28,7 +28,7 @@ BACKUP_SUFFIX = ".f2btune-backup"
 UNITS = (DROPIN, FLEET_UNIT)   # a change needs a daemon-reload
 
 
-class Step:
+class InstallStep:
     """One thing install/uninstall does (or would do with --dry-run)."""
 
     def __init__(self, action, path, detail=""):
@@ -44,7 +44,7 @@ class Step:
         return "%-9s %s%s" % (self.action, self.path, ("  (%s)" % self.detail) if self.detail else "")
 
     def __repr__(self):
-        return "Step(%r, %r)" % (self.action, self.path)
+        return "InstallStep(%r, %r)" % (self.action, self.path)
 
 
 def digest(data):
@@ -151,14 +151,15 @@ def check_root(root):
 
 
 def install(root="/", source=None, server_dropin=False, dry_run=False, python=None, fleet_pull=False):
-    """Install f2btune's snippets under ``root``; returns the list of :class:`Step`."""
+    """Install f2btune's snippets under ``root``; returns the list of :class:`InstallStep`."""
     root = os.path.abspath(root)
     check_root(root)
     manifest = load_manifest(root)
     steps = []
     snippets = not debian_package_installed(root)
     if not snippets:
-        steps.append(Step("skip", CONFDIR, "filters, actions and jails come from the %s package" % DEBIAN_PACKAGE))
+        steps.append(InstallStep("skip", CONFDIR,
+                                 "filters, actions and jails come from the %s package" % DEBIAN_PACKAGE))
     launcher = None
     if server_dropin:   # refused before anything is written (with --dry-run too)
         from f2btune import dropin
@@ -170,20 +171,20 @@ def install(root="/", source=None, server_dropin=False, dry_run=False, python=No
         have = file_digest(target) if os.path.lexists(target) else None
         ours = manifest["files"].get(rel)
         if have == want:
-            steps.append(Step("unchanged", rel))
+            steps.append(InstallStep("unchanged", rel))
             if ours:
                 ours["sha256"] = want
             continue
         if have is not None and rel.endswith(".local"):
-            steps.append(Step("skip", rel, "an admin's .local file is never overwritten"))
+            steps.append(InstallStep("skip", rel, "an admin's .local file is never overwritten"))
             continue
         backup = None
         if have is not None and not (ours and ours.get("sha256") == have):
             # not ours, or ours but changed since: keep a copy before replacing it
             backup = _free_name(root, rel + BACKUP_SUFFIX)
-            steps.append(Step("backup", rel, "%s; saved to %s" % (
+            steps.append(InstallStep("backup", rel, "%s; saved to %s" % (
                 "modified since f2btune installed it" if ours else "not installed by f2btune", backup)))
-        steps.append(Step("update" if have is not None else "install", rel))
+        steps.append(InstallStep("update" if have is not None else "install", rel))
         if dry_run:
             continue
         created = _makedirs(root, os.path.dirname(rel))
@@ -227,17 +228,17 @@ def _makedirs(root, rel):
 def _daemon_reload(root, dry_run):
     """``systemctl daemon-reload`` when we changed a unit drop-in of the running system."""
     if root != "/" or not os.path.isdir("/run/systemd/system") or not shutil.which("systemctl"):
-        return [Step("skip", "systemctl daemon-reload", "systemd is not running here")]
+        return [InstallStep("skip", "systemctl daemon-reload", "systemd is not running here")]
     if dry_run:
-        return [Step("reload", "systemctl daemon-reload")]
+        return [InstallStep("reload", "systemctl daemon-reload")]
     r = subprocess.run(["systemctl", "daemon-reload"], capture_output=True, text=True)
     if r.returncode != 0:
         raise DependencyError("systemctl daemon-reload failed: %s" % (r.stderr.strip() or r.returncode))
-    return [Step("reload", "systemctl daemon-reload")]
+    return [InstallStep("reload", "systemctl daemon-reload")]
 
 
 def uninstall(root="/", dry_run=False):
-    """Remove what :func:`install` recorded; returns the list of :class:`Step`."""
+    """Remove what :func:`install` recorded; returns the list of :class:`InstallStep`."""
     root = os.path.abspath(root)
     manifest = load_manifest(root)
     steps = []
@@ -247,19 +248,19 @@ def uninstall(root="/", dry_run=False):
         have = file_digest(target) if os.path.lexists(target) else None
         backup = entry.get("backup")
         if have is None:
-            steps.append(Step("skip", rel, "already gone"))
+            steps.append(InstallStep("skip", rel, "already gone"))
         elif have != entry.get("sha256"):
-            steps.append(Step("keep", rel, "modified since f2btune installed it"))
+            steps.append(InstallStep("keep", rel, "modified since f2btune installed it"))
             if not dry_run:
                 del manifest["files"][rel]
             continue
         else:
-            steps.append(Step("remove", rel))
+            steps.append(InstallStep("remove", rel))
             dropin_changed = dropin_changed or rel in UNITS
             if not dry_run:
                 os.unlink(target)
         if backup and os.path.exists(_abs(root, backup)):
-            steps.append(Step("restore", rel, "from %s" % backup))
+            steps.append(InstallStep("restore", rel, "from %s" % backup))
             if not dry_run:
                 os.replace(_abs(root, backup), target)
         if not dry_run:

@@ -34,7 +34,7 @@ import subprocess
 from f2btune import netns, verified
 from f2btune.verified import MARK
 from f2btune.errors import DependencyError, UsageError
-from f2btune.seed import LOG_PREFIX, VERIFIED_LOG_PREFIX
+from f2btune.seed import BAN_LOG_PREFIX, LOG_PREFIX, VERIFIED_LOG_PREFIX
 
 BACKENDS = ("iptables", "nft")
 CHAIN = "F2BTUNE"
@@ -62,7 +62,7 @@ Also worth having (not applied by f2btune):
       sysctl -w net.netfilter.nf_log_all_netns=1"""
 
 
-class Step(object):
+class FirewallCommand(object):
     """One command; ``may_fail`` steps (create-if-missing, delete-if-present) ignore errors."""
 
     def __init__(self, argv, may_fail=False, stdin=None, comment=None, unless=None):
@@ -149,7 +149,7 @@ def _dedupe_jumps(family, namespace):
 
 
 def check_options(port=None, rate="20/second", burst=40, logprefix=LOG_PREFIX, log_rate="5/second",
-                  in_kernel_ban=None, ban_logprefix="f2b-ban: ", families=(4, 6), verified=False,
+                  in_kernel_ban=None, ban_logprefix=BAN_LOG_PREFIX, families=(4, 6), verified=False,
                   verified_logprefix=VERIFIED_LOG_PREFIX):
     """Validate and normalise the options; UsageError with a one-line reason."""
     if port is not None and port != "":
@@ -197,9 +197,10 @@ def build(backend="iptables", **options):
         raise UsageError("--backend must be iptables or nft, not %r" % (backend,))
     o = check_options(**options)
     if o["verified"]:
-        steps = (verified.iptables(o, CHAIN, EXCESS, IPT, Step, _log_burst, _hook) if backend == "iptables"
-                 else _nft_table(verified.nft_lines(dict(o, log_burst=_log_burst(o["log_rate"])), ADDR,
-                                                    _dport(o))))
+        if backend == "iptables":
+            steps = verified.iptables(o, CHAIN, EXCESS, IPT, FirewallCommand, _log_burst, _hook)
+        else:
+            steps = _nft_table(verified.nft_lines(dict(o, log_burst=_log_burst(o["log_rate"])), ADDR, _dport(o)))
     else:
         steps = _iptables(o) if backend == "iptables" else _nft(o)
     return Ruleset(backend, o, steps)
@@ -210,31 +211,31 @@ def _log_burst(rate):
 
 
 def _iptables(o):
+    cmd = FirewallCommand
     steps = []
     ban = o["in_kernel_ban"]
     for f in o["families"]:
         ipt = [IPT[f], "-w"]
         if ban:
-            steps.append(Step(["ipset", "create", BANSET[f], "hash:ip", "family",
-                               "inet6" if f == 6 else "inet", "timeout", str(ban), "maxelem", "65536",
-                               "-exist"], comment="IPv%d: in-kernel ban set" % f))
-        steps += [Step(ipt + ["-N", CHAIN], may_fail=True, comment="IPv%d: f2btune's chains, rebuilt" % f),
-                  Step(ipt + ["-N", EXCESS], may_fail=True),
-                  Step(ipt + ["-F", CHAIN]), Step(ipt + ["-F", EXCESS])]
+            steps.append(cmd(["ipset", "create", BANSET[f], "hash:ip", "family", "inet6" if f == 6 else "inet",
+                              "timeout", str(ban), "maxelem", "65536", "-exist"],
+                             comment="IPv%d: in-kernel ban set" % f))
+        steps += [cmd(ipt + ["-N", CHAIN], may_fail=True, comment="IPv%d: f2btune's chains, rebuilt" % f),
+                  cmd(ipt + ["-N", EXCESS], may_fail=True),
+                  cmd(ipt + ["-F", CHAIN]), cmd(ipt + ["-F", EXCESS])]
         if ban:
-            steps.append(Step(ipt + ["-A", CHAIN, "-m", "set", "--match-set", BANSET[f], "src",
-                                     "-j", "DROP"]))
-        steps.append(Step(ipt + ["-A", CHAIN, "-p", "tcp", "--syn", "-m", "hashlimit",
-                                 "--hashlimit-name", HASHLIMIT[f], "--hashlimit-mode", "srcip",
-                                 "--hashlimit-above", o["rate"], "--hashlimit-burst", str(o["burst"]),
-                                 "--hashlimit-htable-expire", "60000", "-j", EXCESS]))
+            steps.append(cmd(ipt + ["-A", CHAIN, "-m", "set", "--match-set", BANSET[f], "src", "-j", "DROP"]))
+        steps.append(cmd(ipt + ["-A", CHAIN, "-p", "tcp", "--syn", "-m", "hashlimit",
+                                "--hashlimit-name", HASHLIMIT[f], "--hashlimit-mode", "srcip",
+                                "--hashlimit-above", o["rate"], "--hashlimit-burst", str(o["burst"]),
+                                "--hashlimit-htable-expire", "60000", "-j", EXCESS]))
         if ban:
-            steps.append(Step(ipt + ["-A", EXCESS, "-j", "SET", "--add-set", BANSET[f], "src",
-                                     "--exist", "--timeout", str(ban)]))
-        steps += [Step(ipt + ["-A", EXCESS, "-m", "limit", "--limit", o["log_rate"], "--limit-burst",
-                              str(_log_burst(o["log_rate"])), "-j", "LOG", "--log-prefix",
-                              o["ban_logprefix"] if ban else o["logprefix"]]),
-                  Step(ipt + ["-A", EXCESS, "-j", "DROP"])]
+            steps.append(cmd(ipt + ["-A", EXCESS, "-j", "SET", "--add-set", BANSET[f], "src",
+                                    "--exist", "--timeout", str(ban)]))
+        steps += [cmd(ipt + ["-A", EXCESS, "-m", "limit", "--limit", o["log_rate"], "--limit-burst",
+                             str(_log_burst(o["log_rate"])), "-j", "LOG", "--log-prefix",
+                             o["ban_logprefix"] if ban else o["logprefix"]]),
+                  cmd(ipt + ["-A", EXCESS, "-j", "DROP"])]
         steps.append(_hook(o, f))
     return steps
 
@@ -247,7 +248,8 @@ def _hook(o, family):
         jump += (["-m", "multiport", "--dports", o["port"]] if "," in o["port"]
                  else ["--dport", o["port"]])
     jump += ["-j", CHAIN]
-    return Step(ipt + ["-I"] + jump, unless=ipt + ["-C"] + jump, comment="IPv%d: hook into INPUT once" % family)
+    return FirewallCommand(ipt + ["-I"] + jump, unless=ipt + ["-C"] + jump,
+                           comment="IPv%d: hook into INPUT once" % family)
 
 
 def _dport(o):
@@ -263,8 +265,8 @@ def _nft_table(body):
     lines = ["table inet %s {" % TABLE] + body + ["}"]
     # add + delete + define in ONE transaction: replaces the table atomically, idempotent
     script = "add table inet %s\ndelete table inet %s\n%s\n" % (TABLE, TABLE, "\n".join(lines))
-    return [Step(["nft", "-f", "-"], stdin=script,
-                 comment="one inet table for IPv4 and IPv6, replaced atomically")]
+    return [FirewallCommand(["nft", "-f", "-"], stdin=script,
+                            comment="one inet table for IPv4 and IPv6, replaced atomically")]
 
 
 def _nft(o):

@@ -35,7 +35,7 @@ Spoofed SYN floods themselves are not banned in this mode (their source is not k
 
 
 def iptables(o, chain, excess, ipt_bin, step, log_burst, hook):
-    """The steps of the verified rules for iptables/ip6tables (``step`` builds a rules.Step, ``hook``
+    """The steps of the verified rules for iptables/ip6tables (``step`` builds a rules.FirewallCommand, ``hook``
     the INPUT jump of a family)."""
     steps = []
     mark = "0x%x" % MARK

@@ -1,4 +1,4 @@
-"""The bench API other parts of f2btune call (contract 3): candidates in, pyperf-backed summary out.
+"""The bench API other parts of f2btune call: candidates in, pyperf-backed summary out.
 
     from f2btune.bench.api import SEED_REGEX, Candidate, run_bench
     summary = run_bench("flood.log", [Candidate.regex(SEED_REGEX, name="seed"),
@@ -17,9 +17,9 @@ from f2btune.bench.candidates import Candidate
 from f2btune.errors import InputError
 from f2btune.seed import SEED_REGEX
 
-__all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "STAGE_CHOICES"]
+__all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "command_line_candidates",
+           "STAGE_CHOICES"]
 
-# The failregex the brief starts from (as a jail's filter would carry it, fail2ban tags allowed).
 SYNFLOOD_FILTER = "f2btune-synflood"
 STAGE_CHOICES = ("regex", "filter", "jail", "jail-info", "all")
 
@@ -36,6 +36,21 @@ def default_candidates():
     if os.path.isfile(path):
         out.append(Candidate.filter(path, name=SYNFLOOD_FILTER))
     return out
+
+
+def command_line_candidates(regexes=(), filters=(), defaults=True):
+    """The seed (baseline), f2btune-synflood unless ``defaults`` is false, then a candidate per
+    regex and filter; a name given twice (the same filter, or the default again) gets ``#N``."""
+    candidates = default_candidates() if defaults else [seed_candidate()]
+    for i, r in enumerate(regexes, 1):
+        candidates.append(Candidate.regex(r, name="regex%d" % i if len(regexes) > 1 else "regex"))
+    candidates.extend(Candidate.filter(spec) for spec in filters)
+    names = set()
+    for c in candidates:
+        if c.name in names:
+            c.name = "%s#%d" % (c.name, len(names))
+        names.add(c.name)
+    return candidates
 
 
 def _as_candidate(c):

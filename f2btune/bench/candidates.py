@@ -1,15 +1,10 @@
 """Benchmark candidates: a raw failregex or a fail2ban filter file, turned into real fail2ban objects."""
 import os
 
-from f2btune.errors import InputError
+from f2btune.errors import InputError, one_line
 
 # fail2ban's jail.conf default; it decides what <HOST> expands to, so it is part of the config.
 DEFAULT_USEDNS = "warn"
-
-
-def one_line(text):
-    """Collapse an error message (fail2ban's regex errors span lines) onto one line."""
-    return " ".join(str(text).split())
 
 
 class _fail2ban_errors_silenced(object):
@@ -96,32 +91,27 @@ class Candidate(object):
 
     def configure(self, flt):
         """Apply this candidate to a fail2ban ``Filter`` (a bare Filter or a jail's FilterPoll)."""
-        with _fail2ban_errors_silenced():
-            return self._configure(flt)
-
-    def _configure(self, flt):
         from f2btune import f2b
-        try:
-            flt.setUseDns(self.usedns)
-            if self.kind == "filter":
-                f2b.apply_filter_commands(flt, self.commands())
-            else:
-                try:
-                    flt.addFailRegex(self.spec)
-                except Exception as e:  # fail2ban's RegexException
-                    raise InputError("regex %r rejected by fail2ban: %s" % (self.spec, e))
-        except InputError as e:
-            raise InputError(one_line(e))
-        if not flt.getFailRegex():
-            raise InputError("%s %r has no failregex" % (self.kind, self.spec))
-        return flt
+        return self._checked(f2b.configure_filter, flt)
 
     def build_filter(self):
         """A fresh real fail2ban ``Filter`` configured with this candidate."""
         from f2btune import f2b
-        f2b.ensure_importable()
-        from fail2ban.server.filter import Filter
-        return self.configure(Filter(None))
+        return self._checked(f2b.make_filter)
+
+    def _checked(self, build, *args):
+        """``build(*args, usedns=..., commands= or failregex=)``: one-line errors, a failregex required."""
+        with _fail2ban_errors_silenced():
+            try:
+                if self.kind == "filter":
+                    flt = build(*args, commands=self.commands(), usedns=self.usedns)
+                else:
+                    flt = build(*args, failregex=self.spec, usedns=self.usedns)
+            except InputError as e:
+                raise InputError(one_line(e))
+        if not flt.getFailRegex():
+            raise InputError("%s %r has no failregex" % (self.kind, self.spec))
+        return flt
 
     def validate(self):
         """Raise InputError unless fail2ban accepts this candidate."""

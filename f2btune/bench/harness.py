@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -218,6 +217,3 @@ def make_workdir(json_path):
 def remove_workdir(path):
     shutil.rmtree(path, ignore_errors=True)
 
-
-def current_python():
-    return sys.executable

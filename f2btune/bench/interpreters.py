@@ -93,13 +93,12 @@ def probe(exe):
     return Interpreter(path, info, env)
 
 
-def default_pythons():
-    """The current interpreter, plus ``pypy3`` when it is installed."""
-    out = [sys.executable]
+def default_pythons(extra=()):
+    """The current interpreter plus ``extra``; without ``extra``, plus ``pypy3`` when it is installed."""
+    if extra:
+        return [sys.executable] + list(extra)
     pypy = shutil.which("pypy3")
-    if pypy:
-        out.append(pypy)
-    return out
+    return [sys.executable] + ([pypy] if pypy else [])
 
 
 def probe_all(exes):

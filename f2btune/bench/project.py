@@ -93,9 +93,9 @@ def calibration_log(workdir):
 
 def calibration_job_factory(interp):
     """A harness job factory for the calibration benchmark on ``interp``."""
-    from f2btune.bench.api import SEED_REGEX
     from f2btune.bench.candidates import Candidate
     from f2btune.bench.harness import Job
+    from f2btune.seed import SEED_REGEX
 
     def factory(workdir, index):
         cand = Candidate.regex(SEED_REGEX, name="calibration")

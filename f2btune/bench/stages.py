@@ -36,22 +36,8 @@ LOG_FORMAT_ADDTIME = True
 
 def check_log(path):
     """Raise InputError unless ``path`` is a readable, non-empty text log."""
-    from f2btune.files import require_regular
-    require_regular(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError as e:
-        raise InputError("cannot read %s: %s" % (path, e.strerror or e))
-    if not head:
-        raise InputError("log is empty: %s" % path)
-    if head[:2] == b"\x1f\x8b":
-        raise InputError("log is gzip-compressed, decompress it first: %s" % path)
-    text = head.decode("utf-8", "replace")
-    bad = text.count("\ufffd")
-    if b"\0" in head or bad > len(text) // 20:
-        raise InputError("log looks binary, not a text log: %s" % path)
-    return path
+    from f2btune.files import require_text_log
+    return require_text_log(path)
 
 
 def iter_log(path):

@@ -1,26 +1,38 @@
 """``f2btune check``: read a fail2ban configuration and say what makes it slow or unsafe.
 
 ``run_check(confdir)`` loads the configuration with fail2ban's own readers (:mod:`.config`),
-runs every registered check (one module per group of findings) on every enabled jail and
+runs every check (one module per group of findings, see :func:`groups`) on every enabled jail and
 returns a :class:`Report`.  ``measure=True`` adds before/after figures from ``f2btune bench``
 on each jail's own log (:mod:`.measure`).
 """
 import collections
-import importlib
 
-from f2btune.check.registry import CHECKS, REGISTRY, Finding, finding_type
+from f2btune.check.config import is_netfilter
+from f2btune.check.findings import Finding, finding_type
 
-GROUPS = ("regex", "dates", "backend", "actions", "bantime", "loglevel", "spoof")
-
-finding_type("config-error", "error", "jail does not load",
-             "fail2ban skips a jail whose definition it cannot read")
+CONFIG_ERROR = finding_type("config-error", "error", "jail does not load",
+                            "fail2ban skips a jail whose definition it cannot read")
 
 
-def load_checks():
-    """Import every group module (each registers its findings and checks)."""
-    for name in GROUPS:
-        importlib.import_module("f2btune.check." + name)
-    return CHECKS
+def groups():
+    """The modules of the check groups, in report order (imported on first use)."""
+    from f2btune.check import actions, backend, bantime, dates, loglevel, regex, spoof
+    return (regex, dates, backend, actions, bantime, loglevel, spoof)
+
+
+def checks():
+    """Every check function, group by group."""
+    return [func for group in groups() for func in group.CHECKS]
+
+
+def finding_types():
+    """id -> FindingType of every finding ``f2btune check`` can report; ids are unique."""
+    out = collections.OrderedDict([(CONFIG_ERROR.id, CONFIG_ERROR)])
+    for kind in (k for group in groups() for k in group.FINDINGS):
+        if kind.id in out:
+            raise ValueError("duplicate finding id %r" % kind.id)
+        out[kind.id] = kind
+    return out
 
 
 class Context:
@@ -56,12 +68,6 @@ class Context:
         return None
 
 
-def is_netfilter(jail):
-    if jail.filter_spec.startswith("f2btune-synflood"):
-        return True
-    return any("SRC=" in r for r in jail.failregex + ([jail.prefregex] if jail.prefregex else []))
-
-
 class Report:
     def __init__(self, config, findings, measurements=None):
         self.config = config
@@ -91,7 +97,7 @@ def run_check(confdir, measure=False, jails=None, rsyslog_conf=None):
     from f2btune.f2b import quiet_logging
     config = load(confdir)
     quiet_logging()
-    load_checks()
+    run = checks()
     if jails:
         unknown = sorted(set(jails) - set(j.name for j in config.jails))
         if unknown:
@@ -102,10 +108,10 @@ def run_check(confdir, measure=False, jails=None, rsyslog_conf=None):
     findings = []
     for jail in config.jails:
         if jail.error:
-            findings.append(Finding("config-error", jail.name, jail.error,
+            findings.append(Finding(CONFIG_ERROR, jail.name, jail.error,
                                     fix="run 'fail2ban-client -c %s -t' for details" % config.confdir))
             continue
-        for func in CHECKS:
+        for func in run:
             findings.extend(func(jail, ctx))
     measurements = []
     if measure:
@@ -145,5 +151,4 @@ def format_text(report):
 
 def describe_findings():
     """(id, severity, title, estimate) of every registered finding, for --list and the docs."""
-    load_checks()
-    return list(REGISTRY.values())
+    return list(finding_types().values())

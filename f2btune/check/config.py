@@ -234,3 +234,10 @@ def load(confdir):
 def _message(e):
     text = str(e).strip().replace("\n", " ")
     return "%s: %s" % (type(e).__name__, text) if text else type(e).__name__
+
+
+def is_netfilter(jail):
+    """True for a jail that reads netfilter LOG lines (one per packet in a flood)."""
+    if jail.filter_spec.startswith("f2btune-synflood"):
+        return True
+    return any("SRC=" in r for r in jail.failregex + ([jail.prefregex] if jail.prefregex else []))

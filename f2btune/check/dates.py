@@ -1,13 +1,13 @@
 """Findings on date detection: an explicit datepattern that drops lines, auto-detection where an
 explicit pattern fits the log."""
-from f2btune.check.registry import Finding, check, finding_type
+from f2btune.check.findings import Finding, finding_type
 
-finding_type(
+DATE_REJECTED = finding_type(
     "date-rejected", "warning", "the datepattern finds no date on lines fail2ban's line-start detection dates",
     "fail2ban drops a failure without a date (\"Found a match but no valid date/time\"): those "
     "attempts never count towards maxretry, without a word at the default log level")
 
-finding_type(
+DATE_AUTODETECT = finding_type(
     "date-autodetect", "info", "date auto-detection where an explicit pattern fits",
     "date detection is ~45 % of Filter.processLine (~11 us/line, CPython 3.11, measured); fail2ban "
     "retries the last matching template first, so an explicit pattern mostly saves the misses and "
@@ -79,7 +79,6 @@ def failures_among(jail, lines):
     return n
 
 
-@check
 def check_rejected_dates(jail, ctx):
     # measured, not assumed from the markers: fail2ban 1.0.2 adds nothing for a {DEFAULT} that
     # follows another pattern (only {^LN-BEG} there brings the default templates)
@@ -96,7 +95,7 @@ def check_rejected_dates(jail, ctx):
     except Exception:  # a filter the server rejects is reported as config-error elsewhere
         return
     if bad:
-        yield Finding("date-rejected", jail.name,
+        yield Finding(DATE_REJECTED, jail.name,
                       "datepattern finds no date on %d of the last %d lines of %s that fail2ban's "
                       "line-start detection dates (%d failures dropped), e.g. %r"
                       % (len(bad), len(smp.lines), smp.path, lost, bad[0][:200]),
@@ -104,7 +103,6 @@ def check_rejected_dates(jail, ctx):
                       severity=None if lost else "info")
 
 
-@check
 def check_datepattern(jail, ctx):
     if jail.uses_journal or not is_auto(jail.datepattern):
         return
@@ -120,7 +118,11 @@ def check_datepattern(jail, ctx):
     if pattern:
         # the fast template first, fail2ban's own detection behind it: a line stamped otherwise
         # later (another host, a changed template) is still read, never dropped
-        yield Finding("date-autodetect", jail.name,
+        yield Finding(DATE_AUTODETECT, jail.name,
                       "datepattern %s auto-detects, but every sampled line of %s fits %r"
                       % (jail.datepattern or "(unset)", smp.path, pattern),
                       fix="datepattern = %s" % config_syntax(with_fallback(pattern)))
+
+
+FINDINGS = (DATE_REJECTED, DATE_AUTODETECT)
+CHECKS = (check_rejected_dates, check_datepattern)

@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 
-from f2btune.check.registry import measured
+from f2btune.check.findings import measured
 
 # stock filter name -> f2btune filter
 F2BTUNE_FILTERS = {
@@ -60,7 +60,7 @@ def regex_literal(text):
 
 def f2btune_filter(jail, lines, confdir):
     """(spec, confdir) of the f2btune filter doing this jail's job, or None."""
-    from f2btune.check import is_netfilter
+    from f2btune.check.config import is_netfilter
     from f2btune.paths import snippets_root
     if jail.filter_spec.startswith("f2btune-"):
         return None

@@ -1,23 +1,23 @@
 """Findings on a jail's regexes: anchoring, catch-alls before the host, <HOST> with DNS, maxlines."""
 import re
 
-from f2btune.check.registry import Finding, check, finding_type
+from f2btune.check.findings import Finding, finding_type
 
-finding_type(
+REGEX_UNANCHORED = finding_type(
     "regex-unanchored", "warning", "regex not anchored at the start of the line",
     "an unanchored regex is tried at every position of every line: the seed kernel regex costs "
     "1.41 us/line vs 0.33 us for a prefix-anchored one (re.search alone, CPython 3.11, measured); "
     "about 1 us of the ~11 us Filter.processLine cost")
-finding_type(
+REGEX_GREEDY_BEFORE_HOST = finding_type(
     "regex-greedy-before-host", "warning", "catch-all (.* or .+) before the host tag",
     "a catch-all before <HOST> scans and backtracks over the rest of the line on every try; "
     "unless the regex is anchored at both ends, text an attacker controls can decide which "
     "address is captured (the rule of fail2ban's own sample tests, RE_WRONG_GREED)")
-finding_type(
+HOST_USEDNS = finding_type(
     "host-usedns", "warning", "<HOST> with usedns enabled",
     "with usedns other than 'no', <HOST> also matches host names and each one is resolved by a "
     "blocking DNS query per failure; <ADDR> is the fast tag (fail2ban #2955)")
-finding_type(
+MAXLINES = finding_type(
     "maxlines", "warning", "multi-line matching (maxlines > 1)",
     "maxlines > 1 re-joins the line buffer on every line: 0.5 % -> 25 % CPU reported in fail2ban #3131")
 
@@ -75,20 +75,18 @@ def short(regex, width=70):
     return regex if len(regex) <= width else regex[:width - 3] + "..."
 
 
-@check
 def check_anchoring(jail, ctx):
     rx = regexes(jail)
     if jail.prefregex and anchored(jail.prefregex):
         rx = rx[:1]   # failregexes then run on the prefregex's content, already cut
     for label, r in rx:
         if not anchored(r):
-            yield Finding("regex-unanchored", jail.name,
+            yield Finding(REGEX_UNANCHORED, jail.name,
                           "%s is not anchored (%s)" % (label, short(r)),
                           fix="start it with ^ and a literal prefix of the line, or use an f2btune filter "
                               "(f2btune suggest-regex proposes one)")
 
 
-@check
 def check_greed(jail, ctx):
     for label, r in regexes(jail):
         host = host_position(r)
@@ -98,27 +96,29 @@ def check_greed(jail, ctx):
         if before:
             p = before[0]
             kind = "lazy" if r[p + 2:p + 3] == "?" else "greedy"
-            yield Finding("regex-greedy-before-host", jail.name,
+            yield Finding(REGEX_GREEDY_BEFORE_HOST, jail.name,
                           "%s has a %s catch-all %r before the host tag (%s)"
                           % (label, kind, r[p:p + (3 if kind == "lazy" else 2)], short(r)),
                           fix="replace it with the literal text or a bounded class (\\S+, [^ ]*) and anchor the regex")
 
 
-@check
 def check_usedns(jail, ctx):
     if jail.usedns == "no":
         return
     tagged = [label for label, r in regexes(jail) if "<HOST>" in r]
     if tagged:
-        yield Finding("host-usedns", jail.name,
+        yield Finding(HOST_USEDNS, jail.name,
                       "%s use <HOST> with usedns = %s" % (", ".join(tagged[:3]) + ("..." if len(tagged) > 3 else ""),
                                                          jail.usedns),
                       fix="set 'usedns = no' in the jail (or use <ADDR>) when the log carries addresses")
 
 
-@check
 def check_maxlines(jail, ctx):
     if jail.maxlines > 1:
-        yield Finding("maxlines", jail.name, "maxlines = %d: every line re-joins a %d-line buffer"
+        yield Finding(MAXLINES, jail.name, "maxlines = %d: every line re-joins a %d-line buffer"
                       % (jail.maxlines, jail.maxlines),
                       fix="use a single-line filter (prefregex + <F-MLFID>) if the log allows it")
+
+
+FINDINGS = (REGEX_UNANCHORED, REGEX_GREEDY_BEFORE_HOST, HOST_USEDNS, MAXLINES)
+CHECKS = (check_anchoring, check_greed, check_usedns, check_maxlines)

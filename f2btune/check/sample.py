@@ -39,12 +39,6 @@ class Volume:
             return 0.0
         return self.failures / self.span
 
-    @property
-    def bans_per_hour(self):
-        if self.bans < 1 or self.span <= 0:
-            return 0.0
-        return self.bans * 3600.0 / self.span
-
 
 def read_tail(path, max_bytes=SAMPLE_BYTES, max_lines=SAMPLE_LINES):
     """The last complete lines of a (possibly huge, possibly binary-ish) regular log file: at most

@@ -13,13 +13,13 @@ syslog chain, so this reads it:
 """
 import os
 
-from f2btune.check.registry import Finding, check, finding_type
+from f2btune.check.findings import Finding, finding_type
 
-finding_type(
+SPOOFABLE_LOG = finding_type(
     "spoofable-log", "warning", "kernel-LOG jail reads a log any local program can write",
     "any local user (or a compromised service) can write 'kernel: <prefix>IN=... SRC=<address>' "
     "through /dev/log and have that address banned; escalation keeps it banned for up to a day")
-finding_type(
+SPOOFABLE_LOG_UNKNOWN = finding_type(
     "spoofable-log-unknown", "info", "cannot tell whether local programs can write a kernel-LOG jail's log",
     "not decided: f2btune reads rsyslog's legacy rules only (docs/spoofing.md)")
 
@@ -30,22 +30,21 @@ FIX = ("read kernel messages from the journal (backend = systemd, journalmatch =
        ':inputname, isequal, "imklog" /var/log/netfilter.log (docs/spoofing.md)')
 
 
-@check
 def check_spoofable(jail, ctx):
-    from f2btune.check import is_netfilter
+    from f2btune.check.config import is_netfilter
     if not is_netfilter(jail):
         return
     if jail.uses_journal:
         reason = journal_reason(jail.journalmatch)
         if reason:
-            yield Finding("spoofable-log", jail.name, reason, fix=FIX)
+            yield Finding(SPOOFABLE_LOG, jail.name, reason, fix=FIX)
         return
     for pattern in jail.logpath_globs:
         verdict, reason = file_verdict(pattern, ctx.rsyslog_conf)
         if verdict == "user":
-            yield Finding("spoofable-log", jail.name, reason, fix=FIX)
+            yield Finding(SPOOFABLE_LOG, jail.name, reason, fix=FIX)
         elif verdict == "unknown":
-            yield Finding("spoofable-log-unknown", jail.name, reason,
+            yield Finding(SPOOFABLE_LOG_UNKNOWN, jail.name, reason,
                           fix="make sure only the kernel writes it, or read the journal's _TRANSPORT=kernel")
 
 
@@ -114,3 +113,7 @@ def file_verdict(pattern, rsyslog_conf=DEFAULT_RSYSLOG_CONF):
         return "unknown", ("no rule in %s writes %s: another program must (cannot tell who can write it)"
                            % (", ".join(conf.files), pattern))
     return "kernel", "%s is written only from the kernel's input" % pattern
+
+
+FINDINGS = (SPOOFABLE_LOG, SPOOFABLE_LOG_UNKNOWN)
+CHECKS = (check_spoofable,)

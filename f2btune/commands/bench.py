@@ -1,16 +1,16 @@
 """``f2btune bench``: lines per second of candidate regexes, filters and interpreters, with pyperf."""
 import os
-import sys
 
 from f2btune.commands import number
 from f2btune.errors import ExitStatus, InputError
+from f2btune.seed import SEED_REGEX
 
 HELP = "measure what fail2ban can sustain per regex, filter, stage and interpreter (pyperf)"
 DESCRIPTION = """\
 Measure, in lines per second, what each candidate regex or filter costs fail2ban on LOG, at each
 stage of fail2ban's per-line path, under each interpreter, side by side in one table.
 
-Candidates: the seed regex  kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN  is the baseline; f2btune's
+Candidates: the seed regex  """ + SEED_REGEX + """  is the baseline; f2btune's
 own filter f2btune-synflood is added when present.  --regex and --filter add more (a filter name
 under /etc/fail2ban/filter.d, optionally name[opt=val], or a path to a filter file, read with its
 prefregex, datepattern and modes by fail2ban's own FilterReader).
@@ -84,21 +84,12 @@ def add_arguments(parser):
 
 
 def run(args):
-    import shutil
-    from f2btune.bench.api import Candidate, default_candidates, run_bench, seed_candidate
+    from f2btune.bench.api import command_line_candidates, run_bench
+    from f2btune.bench.interpreters import default_pythons
     from f2btune.bench.report import format_summary
 
-    candidates = [seed_candidate()] if args.no_defaults else default_candidates()
-    for i, r in enumerate(args.regex, 1):
-        candidates.append(Candidate.regex(r, name="regex%d" % i if len(args.regex) > 1 else "regex"))
-    for spec in args.filter:
-        candidates.append(Candidate.filter(spec))
-    names = set()
-    for c in candidates:  # same filter given twice, or the default given again: keep one
-        if c.name in names:
-            c.name = "%s#%d" % (c.name, len(names))
-        names.add(c.name)
-    pythons = [sys.executable] + (args.python or ([shutil.which("pypy3")] if shutil.which("pypy3") else []))
+    candidates = command_line_candidates(args.regex, args.filter, defaults=not args.no_defaults)
+    pythons = default_pythons(args.python)
     if args.plot and not args.plot.lower().endswith(".png"):
         raise InputError("--plot writes PNG: give a FILE.png")
     summary = run_bench(args.log, candidates, stage=args.stage, pythons=pythons, fast=args.fast,

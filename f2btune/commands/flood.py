@@ -48,7 +48,7 @@ def add_arguments(parser):
     parser.add_argument("--rate", type=number(float, above=0.0), default=40.0, metavar="LINES_PER_S",
                         help="mean log lines per second (default: 40)")
     parser.add_argument("--prefix", default=LOG_PREFIX, metavar="TEXT",
-                        help="LOG prefix of the flood lines (default: 'f2b-syn: '; '' for none)")
+                        help="LOG prefix of the flood lines (default: '%s'; '' for none)" % LOG_PREFIX)
     parser.add_argument("--format", dest="fmt", default="syslog",
                         choices=("syslog", "rfc3339", "journal-export", "ulogd"),
                         help="how the lines reach the log (default: syslog)")

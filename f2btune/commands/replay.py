@@ -1,5 +1,7 @@
 """``f2btune replay``: a real fail2ban-server in a sandbox (and peers) fed a flood; CPU, lag, bans."""
 
+from f2btune.seed import SEED_REGEX
+
 HELP = "replay a flood into a sandboxed fail2ban-server (and sshguard/CrowdSec) and measure CPU, lag, bans"
 
 DESCRIPTION = """\
@@ -19,8 +21,8 @@ from the failure that made it due; with --cpu-quota each row notes its share of 
 
 Profiles (both run by default, the table shows their ratio):
   stock   fail2ban 1.0.2 as shipped: backend = pyinotify (systemd for --source journal),
-          loglevel INFO, iptables-ipset-proto6-allports; filter: synflood the brief's seed
-          regex kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN; sshd stock sshd.conf with
+          loglevel INFO, iptables-ipset-proto6-allports; filter: synflood the seed regex
+          """ + SEED_REGEX + """; sshd stock sshd.conf with
           _daemon = sshd(?:-session)? (stock's _daemon = sshd misses OpenSSH 9.8's
           sshd-session lines); apache-auth stock apache-auth.conf; wordpress the WP fail2ban
           plugin's messages

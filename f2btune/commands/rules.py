@@ -1,5 +1,5 @@
 """f2btune rules: print (or apply) the kernel rules that rate-limit SYNs and log the excess for fail2ban."""
-from f2btune.seed import LOG_PREFIX, VERIFIED_LOG_PREFIX
+from f2btune.seed import BAN_LOG_PREFIX, LOG_PREFIX, VERIFIED_LOG_PREFIX
 
 HELP = "print or apply iptables/nft rules: per-source SYN limit, capped LOG, optional in-kernel ban"
 
@@ -8,9 +8,9 @@ Print the kernel rules a SYN-flood setup needs, for IPv4 and IPv6 alike:
 
   - a per-source SYN rate limit (iptables hashlimit / an nft dynamic set with a meter);
   - a LOG of the SYNs over the limit, with the prefix fail2ban's f2btune-synflood filter
-    anchors on ("f2b-syn: "), itself rate-capped so a flood cannot flood the log;
+    anchors on ("%(syn)s"), itself rate-capped so a flood cannot flood the log;
   - optionally (--in-kernel-ban SECONDS) a ban in the kernel: the first excess SYN puts the
-    source in a set with a timeout and logs ONE "f2b-ban: " line (the filter's mode=ban);
+    source in a set with a timeout and logs ONE "%(ban)s" line (the filter's mode=ban);
     fail2ban then only handles escalation and bookkeeping;
   - advice on SYN cookies and SYNPROXY (printed as comments, not applied).
 
@@ -18,13 +18,13 @@ A SYN can carry any source address: whoever floods can make these rules log, and
 ban, an address of their choice (your resolver, gateway, office). --verified logs a source
 only after it completed the TCP handshake instead: the first ACK of each connection that
 conntrack has seen complete (ESTABLISHED, ASSURED), once per connection (a connmark bit),
-over --rate/--burst per source, with the prefix "f2b-ver: " (the filter's mode=verified).
+over --rate/--burst per source, with the prefix "%(ver)s" (the filter's mode=verified).
 No SYN is limited, dropped or logged in that mode; SYN cookies carry spoofed floods.
 
 --apply runs the same commands (as root). It is idempotent: f2btune's own chains (iptables:
 F2BTUNE, F2BTUNE-X, one jump from INPUT) or table (nft: inet f2btune, replaced atomically)
 are rebuilt, nothing else is touched. --netns NAME applies inside a network namespace.
-"""
+""" % {"syn": LOG_PREFIX, "ban": BAN_LOG_PREFIX, "ver": VERIFIED_LOG_PREFIX}
 
 
 def add_arguments(parser):
@@ -35,13 +35,13 @@ def add_arguments(parser):
                         help="SYNs per source allowed before limiting (default: 20/second)")
     parser.add_argument("--burst", type=int, default=40, help="burst allowed per source (default: 40)")
     parser.add_argument("--logprefix", default=LOG_PREFIX,
-                        help='LOG prefix of excess SYNs (default: "f2b-syn: ")')
+                        help='LOG prefix of excess SYNs (default: "%s")' % LOG_PREFIX)
     parser.add_argument("--log-rate", default="5/second",
                         help="at most this many LOG lines in total (default: 5/second)")
     parser.add_argument("--in-kernel-ban", type=int, metavar="SECONDS",
                         help="ban sources over the limit in the kernel for SECONDS, one LOG line per ban")
-    parser.add_argument("--ban-logprefix", default="f2b-ban: ",
-                        help='LOG prefix of in-kernel bans (default: "f2b-ban: ")')
+    parser.add_argument("--ban-logprefix", default=BAN_LOG_PREFIX,
+                        help='LOG prefix of in-kernel bans (default: "%s")' % BAN_LOG_PREFIX)
     parser.add_argument("--verified", action="store_true",
                         help="log only sources that completed the TCP handshake (cannot be spoofed); "
                              "--rate/--burst then count connections")

@@ -65,9 +65,9 @@ class Lapi(object):
         self._token, self._token_end = None, 0.0
 
     def close(self):
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None   # forgotten even if closing it fails
+        if conn is not None:
+            conn.close()
 
     def _connection(self):
         if self._conn is None:

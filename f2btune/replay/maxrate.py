@@ -19,7 +19,6 @@ from f2btune.replay.f2brun import Fail2banRun, Watcher
 from f2btune.replay.measure import measure
 from f2btune.replay.runner import stamp_format
 from f2btune.replay.writer import FloodWriter
-from f2btune.seed import LOG_PREFIX
 
 MIN_RATE = 1.0
 MAX_RATE = 1e6
@@ -31,8 +30,7 @@ def probe(profile, rate, window, kind="synflood", sources=250, cpu_quota=None, s
     with Fail2banRun(profile, kind=kind, python=python, cpu_quota=cpu_quota, backend_opts=backend_opts,
                      progress=None, cap_after_start=True) as run:
         n = int(rate * window * 1.2) + 100
-        records = iter_kind(kind, n, sources=sources, rate=40.0, seed=seed,
-                            **({"prefix": LOG_PREFIX} if kind == "synflood" else {}))
+        records = iter_kind(kind, n, sources=sources, rate=40.0, seed=seed)
         writer = FloodWriter(run.logpath, records, run.maxretry, rate=rate, fmt=stamp_format(kind, "syslog"),
                              open_loop=True, duration=window, findtime=run.findtime)
         watcher = Watcher(run.ns.name, writer)

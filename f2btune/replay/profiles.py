@@ -14,7 +14,7 @@ import configparser
 import os
 
 from f2btune.errors import InputError
-from f2btune.seed import SEED_REGEX
+from f2btune.seed import LOG_PREFIX, SEED_REGEX
 
 TUNED_JAIL = "f2btune-synflood"
 STOCK_JAIL = "f2btune-replay-stock"
@@ -24,7 +24,7 @@ SYN_SETTINGS = {"maxretry": "10", "findtime": "30", "bantime": "30"}
 AUTH_SETTINGS = {"maxretry": "5", "findtime": "10m", "bantime": "10m"}
 STOCK_ACTION = "iptables-ipset-proto6-allports[name=replay, blocktype=DROP]"
 SEED_FILTER = """\
-# The seed regex of the f2btune brief, as an admin would first write it (replay's stock profile).
+# The seed regex, as an admin would first write it (replay's stock profile).
 [Definition]
 failregex = %s
 ignoreregex =
@@ -117,7 +117,7 @@ def profile_setup(profile, logpath, kind="synflood", source="file", backend_opts
             opts = [("enabled", "true")] + _source_opts(source, logpath, kind, be, backend_opts)
             return TUNED_JAIL, opts, "NOTICE", {}, int(st["maxretry"])
         if kind == "synflood":
-            tuned_filter = 'f2btune-synflood[logprefix="f2b-syn: ", logtype=journal]'
+            tuned_filter = 'f2btune-synflood[logprefix="%s", logtype=journal]' % LOG_PREFIX
         opts = [("enabled", "true"), ("filter", tuned_filter)]
         opts += _source_opts(source, logpath, kind, be, backend_opts)
         opts += sorted(st.items()) + [("maxmatches", "1"), ("port", "0:65535"), ("protocol", "tcp"),

@@ -27,7 +27,6 @@ from f2btune.replay.f2brun import measure_idle, run_fail2ban
 from f2btune.replay.peers import PEERS, run_peer
 from f2btune.replay.profiles import settings
 from f2btune.replay.writer import FloodWriter
-from f2btune.seed import LOG_PREFIX
 
 SCENARIOS = ("closed", "open")
 # the default report: a closed loop from 250 sources beside an open loop from 100 000
@@ -45,7 +44,7 @@ def writer_factory(kind, scenario, lines, sources, rate, seed, fmt, fold=False, 
 
     def make(path, maxretry, journal, findtime=None):
         records = iter_kind(kind, lines, sources=sources, rate=40.0, seed=seed, fold=fold, sshd_tag=sshd_tag,
-                            **({"prefix": LOG_PREFIX, "fmt": fmt} if kind == "synflood" else {}))
+                            **({"fmt": fmt} if kind == "synflood" else {}))
         return FloodWriter(path, records, maxretry, rate=rate, fmt=stamp_format(kind, fmt),
                            open_loop=scenario == "open", journal=journal, duration=duration,
                            findtime=default_findtime if findtime is None else findtime)

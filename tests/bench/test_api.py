@@ -69,3 +69,16 @@ def test_bad_input(flood_log, kwargs, words):
     with pytest.raises(F2btuneError, match=words) as e:
         run_bench(flood_log[0], **args)
     assert e.value.exit_status == 1
+
+
+def test_command_line_candidates_keep_every_name_distinct(test_filter):
+    from f2btune.bench.api import command_line_candidates
+    c = command_line_candidates(["a", "b"], [test_filter, test_filter], defaults=False)
+    assert [x.name for x in c][:3] == ["seed", "regex1", "regex2"]
+    assert len(set(x.name for x in c)) == 5 and c[4].name.startswith(c[3].name + "#")
+
+
+def test_default_pythons_are_this_one_plus_the_given_ones():
+    from f2btune.bench.interpreters import default_pythons
+    assert default_pythons(["pypy3"]) == [sys.executable, "pypy3"]
+    assert default_pythons()[0] == sys.executable

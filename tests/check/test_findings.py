@@ -94,7 +94,7 @@ def test_clean_jail_has_no_findings(tmp_path):
     assert not report.problems
 
 
-def test_registry_covers_every_case():
+def test_every_finding_type_has_a_case():
     from f2btune.check import describe_findings
     registered = set(k.id for k in describe_findings())
     from tests.check.test_spoof import SPOOF_IDS      # cases need a syslog configuration: there

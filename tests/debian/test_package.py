@@ -70,7 +70,7 @@ def test_contents_and_conffiles(deb, tmp_path):
     for rel in shipped:
         assert (x / "etc/fail2ban" / rel).is_file() and (x / "usr/share/f2btune" / rel).is_file()
     for rel in ("usr/bin/f2btune", "usr/lib/python3/dist-packages/f2btune/__init__.py",
-                "usr/lib/python3/dist-packages/f2btune/check/registry.py",
+                "usr/lib/python3/dist-packages/f2btune/check/findings.py",
                 "usr/share/man/man1/f2btune.1.gz", "usr/share/doc/fail2ban-f2btune/copyright",
                 "usr/share/f2btune/systemd/fail2ban.service.d/f2btune.conf",
                 "usr/share/f2btune/systemd/f2btune-fleet-pull.service",

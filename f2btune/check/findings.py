@@ -1,9 +1,9 @@
 """The findings ``f2btune check`` can report: stable ids, severities, documented cost estimates.
 
-Each group module (regex, dates, backend, actions, bantime, loglevel) registers its finding
-types with :func:`finding_type` and its check functions with :func:`check`.  A check function
-takes ``(jail, ctx)`` and yields :class:`Finding` objects.  Ids never change once released;
-scripts key on them (``f2btune check --json``).
+Each group module (regex, dates, backend, actions, bantime, loglevel, spoof) declares its
+finding types with :func:`finding_type` (listed in its ``FINDINGS``) and its check functions
+(listed in its ``CHECKS``).  A check function takes ``(jail, ctx)`` and yields :class:`Finding`
+objects.  Ids never change once released; scripts key on them (``f2btune check --json``).
 """
 import collections
 
@@ -13,37 +13,25 @@ RESEARCH = "docs/check.md (figures from f2btune's fail2ban 1.0.2 research, 2-cor
 
 FindingType = collections.namedtuple("FindingType", "id severity title estimate")
 
-REGISTRY = collections.OrderedDict()
-CHECKS = []
 
 
 def finding_type(id, severity, title, estimate=None):
-    """Register a finding id; ``estimate`` is the documented cost, shown when nothing was measured."""
-    if id in REGISTRY:
-        raise ValueError("duplicate finding id %r" % id)
+    """A finding type; ``estimate`` is the documented cost, shown when nothing was measured."""
     if severity not in SEVERITIES:
         raise ValueError("bad severity %r" % severity)
-    REGISTRY[id] = FindingType(id, severity, title, estimate)
-    return REGISTRY[id]
-
-
-def check(func):
-    """Register a check function ``func(jail, ctx) -> iterable of Finding``."""
-    CHECKS.append(func)
-    return func
+    return FindingType(id, severity, title, estimate)
 
 
 class Finding:
     """One finding on one jail (``jail`` is None for global findings)."""
 
-    def __init__(self, id, jail, message, fix=None, severity=None, cost=None):
-        kind = REGISTRY[id]
-        self.id = id
+    def __init__(self, kind, jail, message, fix=None, severity=None, cost=None):
+        self.id = kind.id
         self.jail = jail
         self.message = message
         self.fix = fix
         self.severity = severity or kind.severity
-        self.cost = cost if cost is not None else estimate(id)
+        self.cost = cost if cost is not None else estimate(kind)
 
     @property
     def is_problem(self):
@@ -58,9 +46,9 @@ class Finding:
         return "Finding(%r, %r, %r)" % (self.id, self.jail, self.severity)
 
 
-def estimate(id):
+def estimate(kind):
     """The documented cost estimate of a finding type, as a ``cost`` dict (or None)."""
-    text = REGISTRY[id].estimate
+    text = kind.estimate
     if not text:
         return None
     return collections.OrderedDict([("kind", "estimate"), ("text", text), ("source", RESEARCH)])
