@@ -8,17 +8,13 @@ words as other shapes; last with every constant value literal.
 import itertools
 import os
 
-from f2btune.errors import InputError
+from f2btune.errors import InputError, one_line
 from f2btune.suggest import build, prove, writer
 
 SUGGESTED_NAME = "f2btune-suggested"
 USEDNS = "raw"  # <HOST> may match names, never resolved: the proof compares the text extracted
 MODES = (("stem", 0), ("full", 0), ("stem", 1), ("full", 1), ("stem", 2), ("full", 2), ("full", 3))
 _SERIAL = itertools.count(1)   # fail2ban caches parsed config files by name: one name per attempt
-
-
-def one_line(e):
-    return " ".join(str(e).split())
 
 
 class Attempt(object):

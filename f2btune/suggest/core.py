@@ -5,9 +5,9 @@ import re
 import shutil
 import tempfile
 
-from f2btune.errors import InputError
+from f2btune.errors import InputError, one_line
 from f2btune.suggest import attempt, build, dates, heldout, inject, logread, prove, writer
-from f2btune.suggest.attempt import SUGGESTED_NAME, USEDNS, one_line
+from f2btune.suggest.attempt import SUGGESTED_NAME, USEDNS
 
 MAX_LEARN = 3000
 PYTHONS = ("python3", "pypy3")   # interpreters the speed-up is measured on

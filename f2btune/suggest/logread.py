@@ -1,11 +1,10 @@
 """Reading a log we have never seen, safely: bounded, text-only, one-line errors."""
 
 from f2btune.errors import InputError
-from f2btune.files import require_regular
+from f2btune.files import require_text_log
 
 MAX_LINE = 64 * 1024          # longer lines are skipped (fail2ban would crawl over them)
 MAX_LINES = 200000            # lines read for a suggestion; the rest of a big log is left out
-SNIFF = 64 * 1024
 
 
 class LogSample(object):
@@ -29,33 +28,14 @@ class LogSample(object):
         return out
 
 
-def _looks_binary(head):
-    """True for data that is not a text log (executables, images, archives...)."""
-    if not head:
-        return False
-    stripped = head.replace(b"\0", b"")
-    if not stripped.strip():
-        return True  # nothing but NUL bytes / blanks
-    if head.count(b"\0") > len(head) // 4:
-        return True
-    control = sum(1 for b in stripped if b < 32 and b not in (9, 10, 13, 12, 27))
-    return control > len(stripped) // 20
-
-
 def read_log(path, max_lines=MAX_LINES, max_line=MAX_LINE):
     """Read ``path`` as a text log; raise InputError with a one-line reason when unusable."""
-    require_regular(path)
+    require_text_log(path)
     try:
         f = open(path, "rb")
     except OSError as e:
         raise InputError("cannot read %s: %s" % (path, e.strerror or e))
     with f:
-        head = f.read(SNIFF)
-        if not head:
-            raise InputError("%s is empty: nothing to learn from" % path)
-        if _looks_binary(head):
-            raise InputError("%s does not look like a text log (binary data or NUL bytes)" % path)
-        f.seek(0)
         lines, long_, nul, truncated = [], 0, 0, False
         while True:
             raw = f.readline(max_line + 1)

@@ -8,7 +8,7 @@ baseline lines per second; where it is below 1 the result says why it can be.
 import shutil
 import sys
 
-from f2btune.suggest.attempt import one_line
+from f2btune.errors import one_line
 
 
 def _why_slower(n_regex, datepattern):

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import run_cli
 
-SEED = r"kernel:.*?SRC=(?:::f{4,6}:)?<HOST> DST.*?SYN"
+from f2btune.seed import SEED_REGEX as SEED
 KEYS = {"datepattern", "prefregex", "failregex", "equivalent", "lines", "baseline_matched",
         "matched", "hosts_equal", "speedup"}
 
