@@ -15,9 +15,10 @@ Attackers open sessions that interleave in the log, as concurrent connections do
                  failure for USER from ADDR``).
 
 Unrelated lines (``src`` None): logins of the admin from the LAN, cron and logind sessions,
-Apache notices.  ``FloodLine.fails`` is how many failures a fail2ban filter counts on the line
-(PAM and disconnect lines carry the address but count none, as in fail2ban's sshd.conf; a
-folded ``message repeated`` line counts none because neither stock nor f2btune filters read it).
+Apache notices.  ``FloodLine.fails`` is how many failures stock fail2ban's filter counts on the
+line (PAM and disconnect lines carry the address but count none, as in fail2ban's sshd.conf; a
+folded ``message repeated`` line counts none: stock filters don't read it, while f2btune-sshd
+counts it once with a stock backend and N times with the f2btune backend).
 """
 import random
 import time

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
+from f2btune.seed import SEED_REGEX as SEED
 from tests.conftest import run_cli
 
-from f2btune.seed import SEED_REGEX as SEED
 KEYS = {"datepattern", "prefregex", "failregex", "equivalent", "lines", "baseline_matched",
         "matched", "hosts_equal", "speedup"}
 

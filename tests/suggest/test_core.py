@@ -6,8 +6,8 @@ import pytest
 from f2btune.errors import InputError
 from f2btune.suggest.core import suggest_filter as suggest
 from f2btune.suggest.prove import failures
-
 from f2btune.seed import SEED_REGEX as SEED
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
