@@ -66,12 +66,11 @@ def jail(n, tolerant):
 
 def feed(j, lines):
     """CPU seconds (this thread) to feed ``lines``, and the addresses banned."""
-    from f2btune.backend.handoff import thread_time
     flt = j.filter
-    c0 = thread_time()
+    c0 = time.thread_time()
     for i in range(0, len(lines), BATCH):
         flt.process_raw_lines(lines[i:i + BATCH])
-    took = thread_time() - c0
+    took = time.thread_time() - c0
     banned = set()
     while True:
         t = j.getFailTicket()

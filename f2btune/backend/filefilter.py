@@ -159,6 +159,11 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
                 self._drain(fd)
         return bool(events)
 
+    def _drain_wakeups(self):
+        if self._watch_dirty:
+            self._poller = self._sync_watches(self._ifd)
+        self._inotify_events()
+
     def _inotify_events(self):
         """Read the pending inotify events (raw, no event objects).  A file only ever reports
         IN_MODIFY; anything else (a directory event, a removed watch, a queue overflow) makes

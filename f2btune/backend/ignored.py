@@ -8,22 +8,37 @@ addresses and networks (no DNS name, no ``ignorecommand``) and the address, read
 integer, is in none of them.  Any doubt answers False and leaves the address to fail2ban.
 """
 import socket
+import time
 
 from fail2ban.server.ipdns import DNSUtils
 
 ALL4, ALL6 = (1 << 32) - 1, (1 << 128) - 1
 
 
+REFRESH_S = 1.0               # the rules are re-read this often, and after the filter's setters
+
+
+MEMO_MAX = 65536              # answers kept per reading of the rules
+
+
 class SurelyKept(object):
-    __slots__ = ("flt", "key", "nets4", "nets6")
+    __slots__ = ("flt", "key", "nets4", "nets6", "due", "memo")
 
     def __init__(self, flt):
         self.flt = flt
         self.key = None
         self.nets4 = self.nets6 = None      # None: the rules cannot be read cheaply
+        self.due = 0.0                      # monotonic time of the next re-read; 0: at once
+        self.memo = {}                      # id text -> kept? (for this reading of the rules)
 
     def refresh(self):
-        """Re-read the rules when they changed (called once per batch)."""
+        """Re-read the rules when they changed: at most every ``REFRESH_S``, and at the next
+        batch after ``changed()``.  Only an optimisation rests on this reading: every
+        address that reaches maxretry still goes through fail2ban's own ignore check."""
+        now = time.monotonic()
+        if now < self.due:
+            return
+        self.due = now + REFRESH_S
         flt = self.flt
         ignore_self = flt.ignoreSelf
         selfips = DNSUtils.getSelfIPs() if ignore_self else ()
@@ -32,6 +47,7 @@ class SurelyKept(object):
         if key == self.key:
             return
         self.key = key
+        self.memo = {}
         self.nets4 = self.nets6 = None
         if flt.ignoreCommand:
             return
@@ -47,8 +63,20 @@ class SurelyKept(object):
                 nets6.append((ip.addr & mask, mask))
         self.nets4, self.nets6 = nets4, nets6
 
+    def changed(self):
+        self.due = 0.0
+
     def kept(self, text):
         """True when fail2ban would surely not ignore the address ``text`` (its id text)."""
+        b = self.memo.get(text)
+        if b is None:
+            memo = self.memo
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
+            b = memo[text] = self._kept(text)
+        return b
+
+    def _kept(self, text):
         nets = self.nets4
         if nets is None:
             return False

@@ -2,7 +2,8 @@
 
 A flavour supplies ``_loop_start()``, ``_read_available()`` (process every bounded batch it
 can read now; True when it stopped early with more waiting), ``_wait(timeout)`` (sleep until
-new data or the timeout; True when woken by data) and ``_loop_end()``.
+new data or the timeout; True when woken by data), ``_drain_wakeups()`` (take the pending
+wake-ups without waiting) and ``_loop_end()``.
 
 Coalescing within a latency budget (``maxdelay``): a quiet log is read at once; while lines
 keep coming, the next batch starts ``coalesce_delay()`` after the previous one: long enough
@@ -10,12 +11,17 @@ to carry about ``BATCH_TARGET`` lines at the arrival rate seen, never more than 
 never less than ``MIN_DELAY`` (or the budget, if smaller).  A wake-up costs the same
 whatever it carries, so a slow flood is read a few times a second in batches of several
 lines, a fast one in batches of ``BATCH_TARGET`` or more, and no line (and so no ban) waits
-longer than the budget plus the batch's own processing.  Every ``min(sleeptime, 1 s)``
-fail2ban's service tasks run and log positions are saved at most every ``DB_UPDATE_S``.
+longer than the budget plus the batch's own processing.  While lines keep coming the loop
+wakes once per batch: it sleeps out the delay, takes the pending wake-ups without waiting
+(``_drain_wakeups()``) and reads; only a read that finds nothing goes back to ``_wait``.
+Every ``min(sleeptime, 1 s)`` fail2ban's service tasks run (and, with prompt bans, the bans
+that have ended are lifted: fail2ban's actions thread then polls less often, see
+:mod:`.handoff`); log positions are saved at most every ``DB_UPDATE_S``.
 """
 import gc
 import logging
 import os
+import threading
 import time
 
 from fail2ban.server.mytime import MyTime
@@ -42,6 +48,7 @@ class ReadLoop(object):
     _next_svc = 0.0
     _rate = 0.0              # lines per second, estimated over the recent wake-ups
     _rate_at = None          # (monotonic time, lines read) at the last wake-up with lines
+    _flowing = False         # the last wake-up read lines
 
     def run(self):
         prof_path = os.environ.get("F2BTUNE_CPROFILE")
@@ -56,8 +63,10 @@ class ReadLoop(object):
             prof.dump_stats("%s.%s" % (prof_path, self.jailName))
 
     def _loop(self):
+        self._native_tid = threading.get_native_id()
         self._loop_start()
         self.warm_up()
+        self.stretch_actions_thread()
         freeze_startup_objects()
         self._next_svc = 0.0
         log.debug("[%s] filter started (%s)", self.jailName, type(self).__name__)
@@ -70,11 +79,12 @@ class ReadLoop(object):
                 last_batch = self.wake_done()
                 if more:
                     continue
-                woke = self._wait(max(0.0, self._next_svc - last_batch))
-                if woke and self.active and self.maxdelay:
-                    delay = last_batch + self.coalesce_delay() - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
+                if self._flowing and self.maxdelay:
+                    self._coalesce(last_batch)      # one wake-up per batch while lines come
+                    self._drain_wakeups()
+                    continue
+                if self._wait(max(0.0, self._next_svc - last_batch)) and self.active and self.maxdelay:
+                    self._coalesce(last_batch)
             except Exception as e:  # pragma: no cover - keep the jail alive, as stock does
                 if not self.active:
                     break
@@ -83,6 +93,12 @@ class ReadLoop(object):
         self._loop_end()
         return True
 
+    def _coalesce(self, last_batch):
+        """Sleep until the next batch is due (see ``coalesce_delay``)."""
+        delay = last_batch + self.coalesce_delay() - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
     def wake_done(self):
         """What a wake-up does besides reading: fail2ban's service tasks and the database
         positions, each on its own timer.  Returns the monotonic time."""
@@ -90,6 +106,8 @@ class ReadLoop(object):
         if now >= self._next_svc:
             self._next_svc = now + min(self.sleeptime, 1.0)
             self.performSvc()
+            if self.options.promptban:
+                self.lift_ended_bans()
         self.ticks += 1
         self._flush_db_positions()
         self._note_rate(now)
@@ -99,6 +117,7 @@ class ReadLoop(object):
         """Update the arrival-rate estimate from the lines read since the last wake-up."""
         lines = self.stats["lines"]
         prev = self._rate_at
+        self._flowing = prev is not None and lines != prev[1]
         if prev is None or lines == prev[1]:
             if prev is None:
                 self._rate_at = (now, lines)

@@ -25,9 +25,10 @@ class KnownOffenders(object):
         jail = self.flt.jail
         return bool(jail.getBanTimeExtra("increment")) and jail.database is not None
 
-    def known(self, fid, now):
-        """Would the observer act on a failure of ``fid`` (text)?"""
-        if not self.enabled():
+    def known(self, fid, now, enabled=None):
+        """Would the observer act on a failure of ``fid`` (text)?  ``enabled``: the caller
+        has just asked :meth:`enabled`."""
+        if not (enabled or self.enabled()):
             return False
         if now >= self.next_refresh and not self._refresh(now):
             return True               # database unreadable: be conservative, tell the observer

@@ -63,6 +63,23 @@ class PendingCounts(object):
             return e
         return None
 
+    def add_tally(self, e, t, findtime, keep):
+        """Count a batch's :class:`.records.Tally` into the entry ``e`` it stays below
+        maxretry in (the caller checked): :meth:`add` without building a Group."""
+        last = t.last
+        if last > e.last:                # FailTicket.adjustTime
+            if e.first < last - findtime:
+                e.count = int(round(e.count / float(last - e.first) * findtime))
+                e.first = last - findtime
+            e.last = last
+        if t.first < e.first:
+            e.first = t.first
+        e.count += t.count
+        e.parked += t.count
+        samples = t.samples
+        e.matches = (e.matches + [s[0] for s in samples])[-keep:] if keep else []
+        e.sample = samples[-1]
+
     def pop(self, key):
         return self.entries.pop(key, None)
 

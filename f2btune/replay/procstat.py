@@ -19,11 +19,7 @@ def cpu_seconds(pid, children=True):
     try:
         ns = 0
         for tid in os.listdir("/proc/%d/task" % pid):
-            try:
-                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                    ns += int(f.read().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass                      # a thread that just ended
+            ns += int((task_cpu(pid, tid) or 0.0) * 1e9)   # None: a thread that just ended
         if ns:
             return ns / 1e9 + kids
     except OSError:
@@ -43,12 +39,21 @@ def thread_cpu(pid):
         try:
             with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
                 name = f.read().strip()
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                ns = int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue
-        out[name] = out.get(name, 0.0) + ns / 1e9
+        sec = task_cpu(pid, tid)
+        if sec is not None:
+            out[name] = out.get(name, 0.0) + sec
     return out
+
+
+def task_cpu(pid, tid):
+    """CPU seconds (scheduler run time) of thread ``tid`` of ``pid``; None when it is gone."""
+    try:
+        with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def memory_mb(pid):
