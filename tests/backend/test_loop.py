@@ -45,3 +45,59 @@ def test_quiet_gap_restarts_the_estimate():
     loop.stats["lines"] += 1
     loop._note_rate(t)
     assert loop.coalesce_delay() == 0.2
+
+
+class Scripted(ReadLoop):
+    """A flavour whose reads follow a script: lines per read, then the loop is stopped."""
+    jailName = "scripted"
+    sleeptime = 1.0
+    idle = False
+    ticks = 0
+    _pendDBUpdates = {}
+
+    def __init__(self, reads):
+        self.maxdelay = 0.001
+        self.stats = {"lines": 0}
+        self.reads = list(reads)
+        self.calls = []
+        self.active = True
+        self.options = type("Options", (), {"promptban": False})()
+
+    def _loop_start(self):
+        pass
+
+    def _loop_end(self):
+        pass
+
+    def warm_up(self):
+        pass
+
+    def stretch_actions_thread(self):
+        pass
+
+    def performSvc(self):
+        pass
+
+    def _read_available(self):
+        n = self.reads.pop(0) if self.reads else 0
+        self.stats["lines"] += n
+        self.calls.append("read %d" % n)
+        if not self.reads:
+            self.active = False
+        return False
+
+    def _drain_wakeups(self):
+        self.calls.append("drain")
+
+    def _wait(self, timeout):
+        self.calls.append("wait")
+        return True
+
+
+def test_one_wake_up_per_batch_while_lines_come():
+    """Between batches that bring lines the loop takes the pending wake-ups without waiting
+    for one; a read that brings nothing sends it back to waiting (as does the first read)."""
+    loop = Scripted([5, 8, 8, 0, 3, 0, 0])
+    loop._loop()
+    assert loop.calls == ["read 5", "wait", "read 8", "drain", "read 8", "drain", "read 0", "wait",
+                          "read 3", "drain", "read 0", "wait", "read 0", "wait"]

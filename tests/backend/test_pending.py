@@ -243,3 +243,28 @@ def test_maxpending_option():
         Jail("mp2", backend="f2btune[maxpending=-1]")
     assert Jail("mp3", backend="f2btune[maxpending=0]").filter._pending is None
     assert Jail("mp4", backend="f2btune[maxpending=7]").filter._pending.cap == 7
+
+
+def test_a_tally_merged_in_place_equals_a_group_added():
+    """add_tally (a batch's Tally into an existing entry) leaves the entry as add() with the
+    Group built from the same Tally would."""
+    from f2btune.backend.pending import unresolved
+    from f2btune.backend.records import Tally
+    rng = random.Random(17)
+    for _ in range(300):
+        findtime, keep = rng.choice((10, 30, 600)), rng.choice((0, 1, 3, 10))
+        a, b = PendingCounts(10), PendingCounts(10)
+        t0 = 1e9
+        first = Tally(1, t0, (("", "line 0", ""), t0))
+        a.add("x", unresolved(first, keep), 10 ** 6, findtime, keep)
+        b.add("x", unresolved(first, keep), 10 ** 6, findtime, keep)
+        for i in range(1, rng.randint(2, 30)):
+            t0 += rng.choice((0, 0.5, 3, findtime / 2.0, findtime * 1.5))
+            tally = Tally(rng.choice((1, 2)), t0, (("", "line %d" % i, ""), t0))
+            for j in range(rng.randint(0, 4)):
+                tally.add(1, t0 - rng.random(), (("", "line %d.%d" % (i, j), ""), t0), max(keep, 1))
+            a.add("x", unresolved(tally, keep), 10 ** 6, findtime, keep)
+            b.add_tally(b.entries["x"], tally, findtime, keep)
+            ea, eb = a.entries["x"], b.entries["x"]
+            assert (ea.count, ea.first, ea.last, ea.parked, ea.matches, ea.sample) == \
+                (eb.count, eb.first, eb.last, eb.parked, eb.matches, eb.sample)
