@@ -14,6 +14,7 @@ import os
 import sys
 
 from f2btune.bench.candidates import Candidate
+from f2btune.bench.stages import STAGES
 from f2btune.errors import InputError
 from f2btune.seed import SEED_REGEX
 
@@ -21,7 +22,7 @@ __all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "comman
            "STAGE_CHOICES"]
 
 SYNFLOOD_FILTER = "f2btune-synflood"
-STAGE_CHOICES = ("regex", "filter", "jail", "jail-info", "all")
+STAGE_CHOICES = STAGES + ("all",)
 
 
 def seed_candidate():
