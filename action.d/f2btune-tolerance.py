@@ -1,12 +1,10 @@
 # Fail2Ban action file: f2btune-tolerance.py (part of f2btune, GPL-2.0-or-later)
 #
-# Tolerance for addresses that logged in, without opening a door for brute force.
-# After a success line (the filter's <F-MLFGAINED> failregex, sshd: "Accepted <method>
-# for USER from ADDR") the address is tolerated for `time`: a failure for an account
-# that logged in from it counts 1/`factor`, any other account or a non-existent one 1.
-# Banned when the weighted count within findtime reaches maxretry (maxretry 5, factor 5:
-# the 25th wrong password for alice bans; 20 for alice then 1 for root ban; 4 for alice
-# and 4 for root weigh 4.8).  A ban ends the tolerance.  See docs/tolerance.md.
+# Tolerance for addresses that logged in, without opening a door for brute force: after a
+# success line (the filter's <F-MLFGAINED> failregex) the address is tolerated for `time`; a
+# failure for an account that logged in from it counts 1/`factor`, any other account 1.  Ban
+# when the weighted count within findtime reaches maxretry; a ban ends the tolerance.  The
+# rule, its examples and the threat model: docs/tolerance.md.
 #
 # Usage, listed after the jail's ban action:
 #
@@ -23,11 +21,10 @@
 #   prefix6  48..128 (default 128): an IPv6 success tolerates its /prefix6 (64: every
 #            privacy address of the host); counting and bans stay per address
 #
-# When created it hooks the jail's own Filter._mergeFailure (successes) and
-# FailManager.addFailure (weights), for every backend: FailManager counts in 1/factor
-# units with maxretry*factor, so ban decisions, findtime and the database stay fail2ban's.
-# Kept beside fail2ban's database in f2btune-tolerance.<jail>.json (purged at expiry and
-# after dbpurgeage); `f2btune tolerance JAIL` lists and revokes.  Imports no f2btune module.
+# It hooks the jail's Filter._mergeFailure (successes) and FailManager.addFailure (weights in
+# 1/factor units, maxretry*factor), so bans, findtime and the database stay fail2ban's.  State:
+# f2btune-tolerance.<jail>.json beside fail2ban's database; `f2btune tolerance JAIL` lists and
+# revokes.  Imports no f2btune module, so Debian's plain fail2ban-server can load it.
 
 import json
 import os

@@ -62,10 +62,10 @@ def candidates(args):
 
 def bench_stage(runner, stage):
     """Register one pyperf benchmark per candidate for ``stage`` ('regex', 'filter', 'jail', 'jail-info')."""
-    from f2btune.bench import stages
+    from f2btune.bench import logs, stages
     from f2btune.bench.worker import time_passes
     args = runner.parse_args()
-    lines = stages.read_sample(stages.check_log(args.log), args.sample)
+    lines = logs.read_sample(logs.check_log(args.log), args.sample)
     for cand in candidates(args):
         task = _TASKS[0]
         _TASKS[0] += 1

@@ -144,6 +144,18 @@ def wanted_files(source=None, server_dropin=False, python=None, snippets=True, l
     return files
 
 
+def existing_root(root):
+    """``root`` as an absolute path; InputError unless it is a directory that exists.
+
+    Neither install nor uninstall creates the root: install needs fail2ban's configuration
+    inside it, and a root that is not there has nothing to uninstall.
+    """
+    path = os.path.abspath(root)
+    if not os.path.isdir(path):
+        raise InputError("root %s %s" % (path, "is not a directory" if os.path.exists(path) else "does not exist"))
+    return path
+
+
 def check_root(root):
     conf = _abs(root, CONFDIR)
     if not any(os.path.isfile(os.path.join(conf, n)) for n in ("jail.conf", "fail2ban.conf")):
@@ -152,7 +164,7 @@ def check_root(root):
 
 def install(root="/", source=None, server_dropin=False, dry_run=False, python=None, fleet_pull=False):
     """Install f2btune's snippets under ``root``; returns the list of :class:`InstallStep`."""
-    root = os.path.abspath(root)
+    root = existing_root(root)
     check_root(root)
     manifest = load_manifest(root)
     steps = []
@@ -239,7 +251,7 @@ def _daemon_reload(root, dry_run):
 
 def uninstall(root="/", dry_run=False):
     """Remove what :func:`install` recorded; returns the list of :class:`InstallStep`."""
-    root = os.path.abspath(root)
+    root = existing_root(root)
     manifest = load_manifest(root)
     steps = []
     dropin_changed = False

@@ -41,6 +41,8 @@ RUNTIME = [
     (["suggest-regex", "/dev/urandom", "--match", "sshd", "--no-bench"], "character device"),
     (["check", "--conf", "{fifo}"], "no fail2ban configuration"),
     (["install", "--root", "{tmp}"], "no fail2ban configuration"),
+    (["install", "--root", "{tmp}/missing"], "does not exist"),
+    (["uninstall", "--root", "{tmp}/missing"], "does not exist"),
     (["tolerance", "sshd", "-s", "{tmp}/no.sock"], "cannot reach fail2ban"),
     (["tolerance", "sshd", "-s", "{fifo}"], "cannot reach fail2ban"),
 ]

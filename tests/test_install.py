@@ -185,7 +185,23 @@ def test_needs_a_fail2ban_config(tmp_path):
     assert "Traceback" not in r.stderr
 
 
-def test_uninstall_without_manifest(tmp_path):
+def test_uninstall_without_manifest(tmp_path):   # the root exists: nothing to do, exit 0
     r = run_cli("uninstall", "--root", str(tmp_path))
     assert r.returncode == 0 and "nothing to do" in r.stdout
     assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("command", ["install", "uninstall"])
+@pytest.mark.parametrize("kind, words", [("missing", "does not exist"), ("file", "is not a directory")])
+def test_a_root_that_is_not_a_directory_is_a_runtime_error(tmp_path, command, kind, words):
+    root = tmp_path / "root"
+    if kind == "file":
+        root.write_text("")
+    with pytest.raises(InputError, match=words):
+        getattr(inst, command)(str(root))
+    for extra in ([], ["--dry-run"]):
+        r = run_cli(command, "--root", str(root), *extra)
+        assert r.returncode == 1 and r.stdout == ""
+        assert r.stderr == "f2btune %s: error: root %s %s\n" % (command, root, words)
+    assert sorted(os.listdir(str(tmp_path))) == (["root"] if kind == "file" else [])
+

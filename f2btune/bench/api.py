@@ -14,6 +14,7 @@ import os
 import sys
 
 from f2btune.bench.candidates import Candidate
+from f2btune.bench.stages import STAGES
 from f2btune.errors import InputError
 from f2btune.seed import SEED_REGEX
 
@@ -21,7 +22,7 @@ __all__ = ["SEED_REGEX", "Candidate", "run_bench", "default_candidates", "comman
            "STAGE_CHOICES"]
 
 SYNFLOOD_FILTER = "f2btune-synflood"
-STAGE_CHOICES = ("regex", "filter", "jail", "jail-info", "all")
+STAGE_CHOICES = STAGES + ("all",)
 
 
 def seed_candidate():
@@ -78,19 +79,9 @@ def run_bench(log, candidates, stage="filter", pythons=None, fast=True, json_pat
     if not cands:
         raise InputError("no candidate to benchmark")
     stages = harness.expand_stages(stage)
-    if project is not None:
-        from f2btune.bench import project as project_mod
-        if project not in project_mod.CLASSES:
-            raise InputError("unknown --project class %r (known: %s)"
-                             % (project, ", ".join(project_mod.class_names())))
-    if json_path:
-        parent = os.path.dirname(os.path.abspath(json_path))
-        if not os.path.isdir(parent):
-            raise InputError("directory for --json does not exist: %s" % parent)
-    if plot_path:
-        parent = os.path.dirname(os.path.abspath(plot_path))
-        if not os.path.isdir(parent):
-            raise InputError("directory for --plot does not exist: %s" % parent)
+    project_mod = _project_module(project)
+    _check_parent(json_path, "--json")
+    _check_parent(plot_path, "--plot")
     interps = interpreters.probe_all(pythons or [sys.executable])
     progress = None if quiet else (lambda msg: print("bench: " + msg, file=sys.stderr, flush=True))
     extra = []
@@ -109,22 +100,50 @@ def run_bench(log, candidates, stage="filter", pythons=None, fast=True, json_pat
             summary["projection"] = project_mod.project(project, figures["calibration"],
                                                         summary["results"])
         if temporary:
-            for r in summary["results"]:
-                r["pyperf_json"] = r["pyperf_json_cold"] = None
-            if summary["projection"]:
-                summary["projection"]["calibration"]["pyperf_json"] = None
-        if plot_path:
-            from f2btune.bench.plot import plot_summary
-            plot_summary(summary, plot_path)
-            summary["plot"] = os.path.abspath(plot_path)
-        if json_path:
-            try:
-                with open(json_path, "w") as f:
-                    json.dump(summary, f, indent=2, sort_keys=True)
-                    f.write("\n")
-            except OSError as e:
-                raise InputError("cannot write %s: %s" % (json_path, e.strerror or e))
+            _drop_pyperf_paths(summary)
+        _write_outputs(summary, json_path, plot_path)
         return summary
     finally:
         if temporary:
             harness.remove_workdir(workdir)
+
+
+def _project_module(project):
+    """f2btune.bench.project when a known ``project`` class is asked for (None without one)."""
+    if project is None:
+        return None
+    from f2btune.bench import project as project_mod
+    if project not in project_mod.CLASSES:
+        raise InputError("unknown --project class %r (known: %s)"
+                         % (project, ", ".join(project_mod.class_names())))
+    return project_mod
+
+
+def _check_parent(path, option):
+    if path:
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise InputError("directory for %s does not exist: %s" % (option, parent))
+
+
+def _drop_pyperf_paths(summary):
+    """pyperf's JSON files were in a temporary directory, gone with it: name none."""
+    for r in summary["results"]:
+        r["pyperf_json"] = r["pyperf_json_cold"] = None
+    if summary["projection"]:
+        summary["projection"]["calibration"]["pyperf_json"] = None
+
+
+def _write_outputs(summary, json_path, plot_path):
+    """The PNG chart (its path recorded in the summary), then the summary as JSON."""
+    if plot_path:
+        from f2btune.bench.plot import plot_summary
+        plot_summary(summary, plot_path)
+        summary["plot"] = os.path.abspath(plot_path)
+    if json_path:
+        try:
+            with open(json_path, "w") as f:
+                json.dump(summary, f, indent=2, sort_keys=True)
+                f.write("\n")
+        except OSError as e:
+            raise InputError("cannot write %s: %s" % (json_path, e.strerror or e))

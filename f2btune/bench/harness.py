@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from f2btune.errors import DependencyError, InputError
+from f2btune.bench import counting, logs
 from f2btune.bench import stages as stages_mod
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
@@ -157,7 +158,7 @@ def run(log, candidates, stages, interps, fast=True, sample_lines=None, workdir=
     ``extra_jobs`` are ``(key, Job-factory)`` pairs run after the others (the projection's
     calibration benchmark).
     """
-    log = os.path.abspath(stages_mod.check_log(log))
+    log = os.path.abspath(logs.check_log(log))
     if not candidates:
         raise InputError("no candidate to benchmark")
     for c in candidates:
@@ -166,7 +167,7 @@ def run(log, candidates, stages, interps, fast=True, sample_lines=None, workdir=
     if len(set(names)) != len(names):
         raise InputError("candidate names must be distinct: %s" % ", ".join(names))
     t0 = time.time()
-    lines, counts = stages_mod.count_log(log, candidates)
+    lines, counts = counting.count_log(log, candidates)
     if lines == 0:
         raise InputError("log has no lines: %s" % log)
     if progress:

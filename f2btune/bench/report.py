@@ -134,14 +134,32 @@ def _table(headers, rows, align):
 def format_summary(summary):
     """The human-readable report: main table, flags, stage breakdown, projection, method."""
     s = summary
-    out = []
-    sampled = s["sample_lines"] < s["lines"]
-    out.append("f2btune bench: %s" % s["log"])
-    out.append("  %s lines%s; %s; fail2ban %s; baseline: %s" % (
-        _num(s["lines"]),
-        " (timed over the first %s, counted over all)" % _num(s["sample_lines"]) if sampled else "",
-        "fast mode" if s["fast"] else "full mode", s["fail2ban_version"], s["baseline"]))
+    out = _summary_head(s)
+    out.extend(_results_table(s))
+    out.extend(_agreement(s))
+    out.extend(_python_ratios(s))
+    out.extend(_breakdown_table(s))
+    if s.get("projection"):
+        from f2btune.bench.project import format_projection
+        out.append("")
+        out.extend(format_projection(s["projection"], s["results"]))
+    out.extend(_load_note(s))
     out.append("")
+    out.extend(_method(s))
+    return "\n".join(out)
+
+
+def _summary_head(s):
+    sampled = s["sample_lines"] < s["lines"]
+    return ["f2btune bench: %s" % s["log"],
+            "  %s lines%s; %s; fail2ban %s; baseline: %s" % (
+                _num(s["lines"]),
+                " (timed over the first %s, counted over all)" % _num(s["sample_lines"]) if sampled else "",
+                "fast mode" if s["fast"] else "full mode", s["fail2ban_version"], s["baseline"]),
+            ""]
+
+
+def _results_table(s):
     headers = ["candidate", "stage", "python", "lines/s median", "± sd", "ratio", "cold lines/s",
                "matched", "addresses", "agrees"]
     rows = []
@@ -150,54 +168,57 @@ def format_summary(summary):
                      "%.2fx" % r["ratio"] if r["ratio"] is not None else "-",
                      _num(r["cold_lines_per_s"]), _num(r["matched"]), _num(r["hosts"]),
                      "yes" if r["agrees"] else "DIFFERS"])
-    out.extend(_table(headers, rows, "lllrrrrrrl"))
+    return _table(headers, rows, "lllrrrrrrl")
+
+
+def _agreement(s):
     differs = sorted(set(r["candidate"] for r in s["results"] if not r["agrees"]))
-    out.append("")
     if differs:
-        out.append("FLAG: %s matched different lines or addresses than the baseline %s: "
-                   "a faster candidate that misses lines is not a win."
-                   % (", ".join(differs), s["baseline"]))
-    else:
-        out.append("All candidates matched the same lines and addresses as the baseline.")
+        return ["", "FLAG: %s matched different lines or addresses than the baseline %s: "
+                "a faster candidate that misses lines is not a win." % (", ".join(differs), s["baseline"])]
+    return ["", "All candidates matched the same lines and addresses as the baseline."]
+
+
+def _python_ratios(s):
+    """One line per other python and candidate: warm lines/s relative to the first python."""
     pyrows = [r for r in s["results"] if r["vs_first_python"] is not None
               and r["python"] != s["pythons"][0]["label"]]
-    if pyrows:
-        groups = []
-        for r in pyrows:
-            if (r["python"], r["candidate"]) not in groups:
-                groups.append((r["python"], r["candidate"]))
-        for python, cand in groups:
-            out.append("%s vs %s, warm lines/s, %s: %s" % (
-                python, s["pythons"][0]["label"], cand, ", ".join(
-                    "%s %.2fx" % (r["stage"], r["vs_first_python"]) for r in pyrows
-                    if (r["python"], r["candidate"]) == (python, cand))))
-    if s["breakdown"]:
-        out.append("")
-        out.append("Stage breakdown (warm, microseconds per line; 'adds' = this stage minus the previous):")
-        rows = []
-        for b in s["breakdown"]:
-            for st in b["steps"]:
-                rows.append([b["candidate"], b["python"], st["stage"], _num(st["us_per_line"], 2),
-                             _num(st["adds_us"], 2) if st["adds_us"] is not None else "-",
-                             "%.0f%%" % (100 * st["adds_share"]) if st["adds_share"] is not None else "-",
-                             st["what"]])
-        out.extend(_table(["candidate", "python", "stage", "us/line", "adds", "share", "what the step adds"],
-                          rows, "lllrrrl"))
-    if s.get("projection"):
-        from f2btune.bench.project import format_projection
-        out.append("")
-        out.extend(format_projection(s["projection"], s["results"]))
+    groups = []
+    for r in pyrows:
+        if (r["python"], r["candidate"]) not in groups:
+            groups.append((r["python"], r["candidate"]))
+    return ["%s vs %s, warm lines/s, %s: %s" % (
+        python, s["pythons"][0]["label"], cand, ", ".join("%s %.2fx" % (r["stage"], r["vs_first_python"]) for r in pyrows
+                                       if (r["python"], r["candidate"]) == (python, cand)))
+            for python, cand in groups]
+
+
+def _breakdown_table(s):
+    if not s["breakdown"]:
+        return []
+    rows = []
+    for b in s["breakdown"]:
+        for st in b["steps"]:
+            rows.append([b["candidate"], b["python"], st["stage"], _num(st["us_per_line"], 2),
+                         _num(st["adds_us"], 2) if st["adds_us"] is not None else "-",
+                         "%.0f%%" % (100 * st["adds_share"]) if st["adds_share"] is not None else "-",
+                         st["what"]])
+    return ["", "Stage breakdown (warm, microseconds per line; 'adds' = this stage minus the previous):"] + \
+        _table(["candidate", "python", "stage", "us/line", "adds", "share", "what the step adds"], rows, "lllrrrl")
+
+
+def _load_note(s):
     load = s.get("load_average")
     if load and load[0] > 0.5:
-        out.append("")
-        out.append("Note: load average %.1f at the end of the run: other work shared the CPU, expect "
-                   "a wide spread; compare ratios within this run." % load[0])
-    out.append("")
-    p0 = s["results"][0] if s["results"] else None
-    if p0:
-        out.append("Method: pyperf worker processes; 1 loop = 1 pass over the %s-line sample, value = "
-                   "seconds/line, lines/s = 1/median; ± sd = pyperf's standard deviation; 'cold' = "
-                   "first pass in a fresh process; ratio = vs %s on the same stage and python."
-                   % (_num(s["sample_lines"]), s["baseline"]))
-    return "\n".join(out)
+        return ["", "Note: load average %.1f at the end of the run: other work shared the CPU, expect "
+                "a wide spread; compare ratios within this run." % load[0]]
+    return []
 
+
+def _method(s):
+    if not s["results"]:
+        return []
+    return ["Method: pyperf worker processes; 1 loop = 1 pass over the %s-line sample, value = "
+            "seconds/line, lines/s = 1/median; ± sd = pyperf's standard deviation; 'cold' = "
+            "first pass in a fresh process; ratio = vs %s on the same stage and python."
+            % (_num(s["sample_lines"]), s["baseline"])]

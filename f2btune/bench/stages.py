@@ -15,13 +15,13 @@
 
 A stage object is built once per worker process (set-up, untimed); ``reset()`` runs before every
 pass (untimed: the jail stages get a fresh Jail each pass) and ``run()`` is the timed pass.
+Reading the log is in :mod:`f2btune.bench.logs`, the untimed counting pass in
+:mod:`f2btune.bench.counting`, the fail2ban helpers both share in :mod:`f2btune.bench.f2bparts`.
 """
-import hashlib
-import logging
-import logging.handlers
 import os
 import tempfile
 
+from f2btune.bench.f2bparts import CompiledRegexes, cut_date, ensure_fail2ban, set_fail2ban_logging, stage_filter
 from f2btune.errors import Fail2banVersionError, InputError
 
 STAGES = ("regex", "filter", "jail", "jail-info")
@@ -29,187 +29,11 @@ JAIL_NAME = "f2btune-bench"
 NOOP_ACTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "noop_action.py")
 MAXRETRY, FINDTIME, BANTIME = 5, 600, 600
 IGNOREIP = ("127.0.0.1/8", "::1")
-LOG_FORMAT_ADDTIME = True
-
-
-# ---------------------------------------------------------------- reading logs
-
-def check_log(path):
-    """Raise InputError unless ``path`` is a readable, non-empty text log."""
-    from f2btune.files import require_text_log
-    return require_text_log(path)
-
-
-def iter_log(path):
-    """Stream decoded lines (UTF-8, invalid bytes replaced, as fail2ban does), without newlines."""
-    with open(path, "rb") as f:
-        for raw in f:
-            yield raw.decode("utf-8", "replace").rstrip("\r\n")
-
-
-def read_sample(path, max_lines):
-    """The first ``max_lines`` lines (all if 0/None): what the timed passes run over."""
-    lines = []
-    for line in iter_log(path):
-        lines.append(line)
-        if max_lines and len(lines) >= max_lines:
-            break
-    return lines
-
-
-# ---------------------------------------------------------------- fail2ban helpers
-
-def _fail2ban():
-    from f2btune import f2b
-    f2b.ensure_importable()
-    f2b.check_version()
-
-
-def set_fail2ban_logging(level="NOTICE", path=None):
-    """fail2ban's logger as a server sets it up: level, and a file handler with its own format.
-
-    Without ``path`` a NullHandler keeps stray warnings off the terminal.  Returns the handler.
-    """
-    from fail2ban.helpers import getLogger, getVerbosityFormat
-    logger = getLogger("fail2ban")
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-        h.close()
-    if path:
-        handler = logging.handlers.RotatingFileHandler(path)
-        handler.setFormatter(logging.Formatter(getVerbosityFormat(0, addtime=LOG_FORMAT_ADDTIME)))
-    else:
-        handler = logging.NullHandler()
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.getLevelName(level) if isinstance(level, str) else level)
-    return handler
-
-
-def cut_date(flt, line):
-    """The buffer fail2ban's regexes see for ``line``: date text removed, newline appended."""
-    m = flt.dateDetector.matchTime(line)[0]
-    if m:
-        s, e = m.start(1), m.end(1)
-        return line[:s] + line[e:] + "\n"
-    return line + "\n"
-
-
-class CompiledRegexes(object):
-    """The candidate's regexes exactly as fail2ban compiled them (tags expanded)."""
-
-    def __init__(self, flt):
-        import re
-        pref = flt.prefRegex
-        self.pref = re.compile(pref.getRegex()).search if pref is not None else None
-        self.content = pref is not None and "content" in re.compile(pref.getRegex()).groupindex
-        self.fails = [re.compile(r).search for r in flt.getFailRegex()]
-
-    def match(self, buf):
-        """The groups of the first match (prefregex groups merged in), or None."""
-        groups = {}
-        if self.pref is not None:
-            m = self.pref(buf)
-            if m is None:
-                return None
-            groups = m.groupdict()
-            content = groups.pop("content", None) if self.content else None
-            if content:
-                buf = content + "\n"
-        for search in self.fails:
-            m = search(buf)
-            if m is not None:
-                groups.update((k, v) for k, v in m.groupdict().items() if v is not None)
-                return groups
-        return None
-
-
-def host_of(groups):
-    """The failure id fail2ban would take from a match: an address (normalised) or an id."""
-    from fail2ban.server.ipdns import IPAddr
-    for key in ("ip4", "ip6"):
-        if groups.get(key):
-            return str(IPAddr(groups[key]))
-    for key in ("dns", "fid"):
-        if groups.get(key):
-            return groups[key]
-    return "?"
-
-
-# ---------------------------------------------------------------- counting (untimed, streaming)
-
-class Counts(object):
-    """Matched lines, distinct failure ids and a digest of (line number, id) for one candidate."""
-
-    def __init__(self):
-        self.matched = 0
-        self.hosts = set()
-        self._digest = hashlib.sha1()
-
-    def add(self, lineno, ids):
-        self.matched += 1
-        self.hosts.update(ids)
-        self._digest.update(("%d %s\n" % (lineno, " ".join(sorted(ids)))).encode("utf-8", "replace"))
-
-    def result(self):
-        return {"matched": self.matched, "hosts": len(self.hosts), "digest": self._digest.hexdigest()}
-
-
-class CandidateCounter(object):
-    """Runs one candidate over streamed lines at the regex and filter levels."""
-
-    def __init__(self, candidate):
-        self.filter = make_filter(candidate)
-        self.regexes = CompiledRegexes(self.filter)
-        self._cutter = candidate.build_filter()  # its own date detector state, like the regex stage
-        self.regex_counts = Counts()
-        self.filter_counts = Counts()
-
-    def feed(self, lineno, line):
-        groups = self.regexes.match(cut_date(self._cutter, line))
-        if groups is not None:
-            self.regex_counts.add(lineno, [host_of(groups)])
-        fails = self.filter.processLine(line)
-        if fails:
-            self.filter_counts.add(lineno, set(str(f[1]) for f in fails))
-
-
-def count_log(path, candidates):
-    """One streamed pass over the whole log: ``(lines, [{'regex': counts, 'filter': counts}, ...])``."""
-    _fail2ban()
-    logger = logging.getLogger("fail2ban")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    set_fail2ban_logging("CRITICAL")
-    try:
-        counters = [CandidateCounter(c) for c in candidates]
-        n = 0
-        for n, line in enumerate(iter_log(path), 1):
-            for c in counters:
-                c.feed(n, line)
-    finally:  # leave the caller's fail2ban logging as it was
-        for h in list(logger.handlers):
-            logger.removeHandler(h)
-        for h in saved[0]:
-            logger.addHandler(h)
-        logger.setLevel(saved[1])
-        logger.propagate = saved[2]
-    return n, [{"regex": c.regex_counts.result(), "filter": c.filter_counts.result()}
-               for c in counters]
-
-
-# ---------------------------------------------------------------- timed stages
-
-def make_filter(candidate):
-    """A fail2ban Filter for the filter stage: as fail2ban-regex runs it (no find-time check)."""
-    _fail2ban()
-    flt = candidate.build_filter()
-    flt.checkFindTime = False
-    return flt
 
 
 class RegexStage(object):
     def __init__(self, candidate, lines):
-        flt = make_filter(candidate)
+        flt = stage_filter(candidate)
         self._rx = CompiledRegexes(flt)
         self._bufs = [cut_date(flt, line) for line in lines]
 
@@ -241,7 +65,7 @@ class RegexStage(object):
 class FilterStage(object):
     def __init__(self, candidate, lines):
         set_fail2ban_logging("NOTICE")
-        self._flt = make_filter(candidate)
+        self._flt = stage_filter(candidate)
         self._lines = lines
 
     def reset(self):
@@ -262,7 +86,7 @@ class JailStage(object):
     CHUNK = 100  # lines between two runs of the actions' ban check (the server's thread would wake)
 
     def __init__(self, candidate, lines, loglevel="NOTICE"):
-        _fail2ban()
+        ensure_fail2ban()
         from fail2ban.server.actions import Actions
         if not hasattr(Actions, "_Actions__checkBan"):
             raise Fail2banVersionError("this fail2ban has no Actions.__checkBan: jail stage unsupported")

@@ -66,7 +66,7 @@ def main(argv=None):
 
     from f2btune import f2b
     from f2btune.bench.candidates import Candidate
-    from f2btune.bench import stages
+    from f2btune.bench import logs, stages
     candidate = Candidate.from_dict(spec["candidate"])
     runner.metadata.update({
         "f2btune_candidate": candidate.name,
@@ -80,7 +80,7 @@ def main(argv=None):
     func = _not_in_manager
     stage = None
     if args.worker:
-        lines = stages.read_sample(spec["log"], spec["sample_lines"])
+        lines = logs.read_sample(spec["log"], spec["sample_lines"])
         if len(lines) != spec["sample_lines"]:
             raise SystemExit("log changed: %d lines read, %d expected" % (len(lines), spec["sample_lines"]))
         stage = stages.make_stage(spec["stage"], candidate, lines)

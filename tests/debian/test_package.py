@@ -56,7 +56,7 @@ def test_relations(deb):
         assert pkg in depends
     assert "pyperf" not in depends   # not packaged in bookworm
     assert deb_field(deb, "Recommends") == "python3-pyinotify, python3-systemd"
-    assert deb_field(deb, "Suggests") == "crowdsec, crowdsec-firewall-bouncer, pypy3"
+    assert deb_field(deb, "Suggests") == "crowdsec, crowdsec-firewall-bouncer, pypy3, sshguard"
     assert deb_field(deb, "Enhances") == "fail2ban"
     assert deb_field(deb, "Architecture") == "all"
 
