@@ -11,6 +11,7 @@ import time
 
 from f2btune.backend import anchor as _anchor
 from f2btune.backend.banview import BanView
+from f2btune.backend import jitwarm
 from f2btune.backend.handoff import HandOff
 from f2btune.backend.offenders import KnownOffenders
 from f2btune.backend.options import CoreOptions, CounterOptions
@@ -81,6 +82,8 @@ class BatchCore(Scanner, HandOff):
             # collection now rather than in the middle of the first burst of bans
             from fail2ban.helpers import BgService
             BgService().service(force=True)
+            if jitwarm.wanted(self.options.jitwarm):
+                jitwarm.warm(self)        # synthetic lines on a scratch copy (jitwarm.py)
         except Exception as e:  # pragma: no cover - the first batch will meet it again
             log.debug("[%s] f2btune warm-up: %r", self.jailName, e)
 

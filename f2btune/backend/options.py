@@ -2,7 +2,7 @@
 
 # ``maxdelay`` is the ban-latency budget of the coalescing (see loop.ReadLoop.coalesce_delay)
 MAXDELAY_DEFAULT = "200ms"
-CORE_OPTIONS = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban")
+CORE_OPTIONS = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban", "jitwarm")
 
 
 def parse_seconds(value, name):
@@ -38,7 +38,7 @@ def as_bool(value):
 
 class CoreOptions(object):
     """The shared options, taken out of the jail's backend options (the rest stays)."""
-    __slots__ = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban")
+    __slots__ = ("anchor", "maxdelay", "maxlinesize", "prefilter", "promptban", "jitwarm")
 
     def __init__(self, options):
         self.anchor = options.pop("anchor", None)
@@ -50,6 +50,10 @@ class CoreOptions(object):
             raise ValueError("backend option maxlinesize must be at least 256 bytes")
         self.prefilter = as_bool(options.pop("prefilter", "yes"))
         self.promptban = as_bool(options.pop("promptban", "yes"))
+        # warm the JIT at the jail's start (jitwarm.py): auto (under PyPy) | yes | no
+        self.jitwarm = str(options.pop("jitwarm", "auto")).strip().lower()
+        if self.jitwarm not in ("auto", "yes", "no"):
+            raise ValueError("backend option jitwarm must be auto, yes or no")
 
 
 def refuse_unknown(options, backend, known):
