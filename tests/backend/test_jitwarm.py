@@ -112,6 +112,7 @@ def test_option_values():
     from fail2ban.server.jail import Jail
     with pytest.raises(ValueError):
         Jail("bad", backend="f2btune[jitwarm=sometimes]")
+    assert Jail("default", backend="f2btune").filter.options.jitwarm == "no"
 
 
 @pytest.mark.parametrize("name", ["f2btune-synflood.conf"])
