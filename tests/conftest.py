@@ -14,6 +14,24 @@ CORPUS = os.environ.get("F2BTUNE_CORPUS", os.path.join(os.path.dirname(ROOT), "s
 SCALE = float(os.environ.get("F2BTUNE_TEST_SCALE", "1"))
 
 
+@pytest.fixture(autouse=True)
+def fail2ban_logger_restored():
+    """Code under test may set fail2ban's logger up as a server does (handlers, level, no
+    propagation, e.g. the bench); later tests see it as it was before."""
+    import logging
+    logger = logging.getLogger("fail2ban")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    for h in list(logger.handlers):
+        if h not in saved[0]:
+            logger.removeHandler(h)
+    for h in saved[0]:
+        if h not in logger.handlers:
+            logger.addHandler(h)
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+
+
 @pytest.fixture(scope="session")
 def root_dir():
     return ROOT
