@@ -8,12 +8,15 @@ In one process, a writer thread appends synflood lines to a log at ``--rate`` li
 
 Each figure is the reading thread's scheduler run time (``/proc/self/task/TID/schedstat``:
 kernel time, cache and TLB refills after each sleep included) per wake-up, over ``--seconds``;
-the ratio of the two is what the backend adds to the cost of waking up at all.
+the ratio of the two is what the backend adds to the cost of waking up at all.  ``--touch N``
+adds a floor loop that also reads N objects of a large heap per wake-up: after a sleep each
+one costs a cache (and TLB) miss, which is what a slow flood's wake-up mostly pays.
 
-    python benchmarks/bench_lowrate.py --rate 40 --seconds 30 --runs 3
+    python benchmarks/bench_lowrate.py --rate 40 --seconds 30 --runs 3 [--touch 200]
 """
 import argparse
 import os
+import random
 import statistics
 import threading
 import time
@@ -21,6 +24,8 @@ import time
 import common  # noqa: F401  (puts the source tree on sys.path)
 
 from bench_wakeup import Wakeups
+
+HEAP = 200000                # small dicts in the heap the floor loop's --touch picks from
 
 
 def task_cpu(tid):
@@ -57,11 +62,15 @@ def backend_run(rate, seconds):
     return (c1 - c0) / wakes * 1e6, (n1 - n0) / float(wakes), flt.maxdelay
 
 
-def floor_run(rate, seconds, delay):
-    """CPU per wake-up in µs of a loop that only sleeps ``delay``, reads and splits."""
+def floor_run(rate, seconds, delay, touch=0):
+    """CPU per wake-up in µs of a loop that only sleeps ``delay``, reads and splits, and
+    reads ``touch`` objects picked at random from a heap of ``HEAP`` small dicts."""
     w = Wakeups(1)
     fd = os.open(w.path, os.O_RDONLY)
     state = {"stop": False, "wakes": 0, "pos": os.fstat(fd).st_size}
+    heap = [{"n": i, "s": str(i)} for i in range(HEAP if touch else 0)]
+    rng = random.Random(touch)
+    picked = [rng.randrange(len(heap)) for _ in range(touch)]
 
     def loop():
         while not state["stop"]:
@@ -69,6 +78,7 @@ def floor_run(rate, seconds, delay):
             data = os.pread(fd, 8192, state["pos"])
             lines = data.split(b"\n")
             state["pos"] += len(data) - len(lines.pop())
+            state["sink"] = sum(heap[i]["n"] for i in picked)     # read the picked objects
             state["wakes"] += 1
 
     th = threading.Thread(target=loop, name="f2btune-floor")
@@ -88,15 +98,20 @@ def main():
     ap.add_argument("--rate", type=float, default=40.0, help="lines per second (default 40)")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each run (default 30)")
     ap.add_argument("--runs", type=int, default=3, help="runs of each loop, interleaved (default 3)")
+    ap.add_argument("--touch", type=int, default=0, metavar="N",
+                    help="also run the floor loop reading N random objects of a large heap per "
+                         "wake-up: what touching cold memory costs on this machine")
     args = ap.parse_args()
-    if args.rate <= 0 or args.seconds <= 0 or args.runs < 1:
-        ap.error("--rate and --seconds must be positive, --runs at least 1")
-    ours, floor, per_wake = [], [], []
+    if args.rate <= 0 or args.seconds <= 0 or args.runs < 1 or args.touch < 0:
+        ap.error("--rate and --seconds must be positive, --runs at least 1, --touch not negative")
+    ours, floor, touched, per_wake = [], [], [], []
     for _ in range(args.runs):
         us, lines, budget = backend_run(args.rate, args.seconds)
         ours.append(us)
         per_wake.append(lines)
         floor.append(floor_run(args.rate, args.seconds, budget))
+        if args.touch:
+            touched.append(floor_run(args.rate, args.seconds, budget, args.touch))
     ratios = [a / b for a, b in zip(ours, floor)]
     print("rate %.0f lines/s, %d x %.0f s, %.1f lines per wake-up" % (
         args.rate, args.runs, args.seconds, statistics.median(per_wake)))
@@ -106,6 +121,11 @@ def main():
         statistics.median(floor), ", ".join("%.0f" % x for x in floor)))
     print("backend / floor: median %.2fx (%s)" % (
         statistics.median(ratios), ", ".join("%.2f" % x for x in ratios)))
+    if touched:
+        extra = [(t - f) / args.touch for t, f in zip(touched, floor)]
+        print("floor + %d cold objects: median %.0f us per wake-up (%s): %.2f us per object" % (
+            args.touch, statistics.median(touched), ", ".join("%.0f" % x for x in touched),
+            statistics.median(extra)))
 
 
 if __name__ == "__main__":

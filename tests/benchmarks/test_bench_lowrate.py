@@ -7,3 +7,4 @@ def test_both_loops_read_the_paced_lines_and_report_their_cpu():
     us, lines_per_wake, budget = bench.backend_run(rate=50, seconds=0.6)
     assert us > 0 and lines_per_wake > 0 and budget > 0
     assert bench.floor_run(rate=50, seconds=0.6, delay=budget) > 0
+    assert bench.floor_run(rate=50, seconds=0.6, delay=budget, touch=50) > 0
