@@ -85,7 +85,7 @@ class HandOff(object):
                 return False
         elif e.count + t.count >= threshold:  # (the count can only shrink with findtime)
             return False
-        if not self._may_park(key, now, observed):
+        if not self._may_park(key, now, observed, e is None):
             return False
         if e is None:
             g = pend.entries[key] = unresolved(t, keep)
@@ -94,11 +94,13 @@ class HandOff(object):
             pend.add_tally(e, t, findtime, keep)
         return True
 
-    def _may_park(self, fs, now, observed):
+    def _may_park(self, fs, now, observed, new=True):
         """May the backend count ``fs`` itself?  Not when the FailManager already holds it,
         the observer acts on it (banned before), an action weighs it per account, or the
-        jail's ignore rules may ignore it (fail2ban decides that once it reaches maxretry)."""
-        if not self._kept.kept(fs) or self._in_failmanager(fs):
+        jail's ignore rules may ignore it (fail2ban decides that once it reaches maxretry).
+        The ignore rules are read for a ``new`` address only: an address counted here that
+        they come to cover is left to fail2ban's own check at maxretry, as any address is."""
+        if (new and not self._kept.kept(fs)) or self._in_failmanager(fs):
             return False
         if observed and self.offenders.known(fs, now, enabled=True):
             return False

@@ -189,11 +189,16 @@ class Scanner(object):
             raw2fid.clear()
             self._found_cache.clear()
         defer = self._pending is not None and cache is not None
+        entries = self._pending.entries if defer else {}
         parked = 0
         if defer:
             self._pending_begin()
         for key, t in tallies.items():
             st["counted_lines"] += t.count
+            e = entries.get(key)
+            if e is not None and e.fid is None:     # counted here, fail2ban not asked yet
+                parked += self._defer(key, key, t, groups)
+                continue
             tl, epoch = t.samples[-1]
             hit = cache.get(key) if cache is not None else None
             fs = fid_text(key) if hit is None and defer else None
