@@ -29,7 +29,7 @@ HEAP = 200000                # small dicts in the heap the floor loop's --touch 
 
 
 def task_cpu(tid):
-    from f2btune.replay.procstat import task_cpu as read
+    from f2btune.procstat import task_cpu as read
     return read(os.getpid(), tid)
 
 

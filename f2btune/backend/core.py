@@ -222,7 +222,7 @@ class BatchCore(Scanner, HandOff):
     def _cpu_status(self):
         """`` cpu_ms=N``: the reading thread's CPU since it started (every wake-up, waits and
         prompt bans included), read from /proc when asked rather than timed per batch."""
-        from f2btune.replay.procstat import task_cpu
+        from f2btune.procstat import task_cpu
         tid = getattr(self, "_native_tid", None)
         sec = task_cpu(os.getpid(), tid) if tid else None
         return "" if sec is None else " cpu_ms=%d" % int(sec * 1000)

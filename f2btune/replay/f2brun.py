@@ -15,7 +15,7 @@ import time
 
 from f2btune.errors import DependencyError
 from f2btune.replay.measure import measure, total_cpu, wait_idle
-from f2btune.replay.procstat import read_bytes, thread_cpu
+from f2btune.procstat import read_bytes, thread_cpu
 from f2btune.replay.due import seconds
 from f2btune.replay.profiles import have_tuned_action, profile_setup, settings
 from f2btune.replay.sandbox import Sandbox

@@ -10,7 +10,7 @@ import math
 import threading
 import time
 
-from f2btune.replay.procstat import alive, cpu_seconds, memory_mb, read_bytes
+from f2btune.procstat import alive, cpu_seconds, memory_mb, read_bytes
 
 SAMPLE_S = 0.05
 

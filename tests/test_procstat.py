@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from f2btune.replay import procstat
+from f2btune import procstat
 
 # spin until this process (or thread) has used SECONDS of CPU, then print what it used
 SPIN = ("import time\ndef spin(seconds, clock):\n    x = 0\n    while clock() < seconds: x += 1\n"
