@@ -29,6 +29,7 @@ def test_identical_bans_to_stock_pyinotify_with_ignoreip(sandbox, logdir):
     assert ignored not in ours
     st = backend_stats(sb, "ours")
     assert st["anchor_dropped"] > 0 and st["ignored"] == counts[ignored] and st["errors"] == 0
+    assert st["cpu_ms"] >= 0                     # the reading thread's CPU, read from /proc when asked
 
 
 def test_rotation_truncation_restart_lose_and_double_nothing(sandbox, logdir, tmp_path):
