@@ -44,16 +44,7 @@ class PendingCounts(object):
             g.matches = g.matches[-keep:] if keep else []
             self.entries[key] = g
             return None
-        last = g.last
-        if last > e.last:                # FailTicket.adjustTime
-            if e.first < last - findtime:
-                e.count = int(round(e.count / float(last - e.first) * findtime))
-                e.first = last - findtime
-            e.last = last
-        if g.first < e.first:
-            e.first = g.first
-        e.count += g.count
-        e.parked += g.count
+        count_into(e, g.first, g.last, g.count, findtime)
         e.matches = (e.matches + g.matches)[-keep:] if keep else []
         if g.fid is not None:
             e.fid, e.fail = g.fid, g.fail
@@ -66,16 +57,7 @@ class PendingCounts(object):
     def add_tally(self, e, t, findtime, keep):
         """Count a batch's :class:`.records.Tally` into the entry ``e`` it stays below
         maxretry in (the caller checked): :meth:`add` without building a Group."""
-        last = t.last
-        if last > e.last:                # FailTicket.adjustTime
-            if e.first < last - findtime:
-                e.count = int(round(e.count / float(last - e.first) * findtime))
-                e.first = last - findtime
-            e.last = last
-        if t.first < e.first:
-            e.first = t.first
-        e.count += t.count
-        e.parked += t.count
+        count_into(e, t.first, t.last, t.count, findtime)
         samples = t.samples
         e.matches = (e.matches + [s[0] for s in samples])[-keep:] if keep else []
         e.sample = samples[-1]
@@ -104,6 +86,20 @@ class PendingCounts(object):
             out.append((k, self.entries.pop(k)))
         self.spilled += n
         return out
+
+
+def count_into(e, first, last, count, findtime):
+    """Add ``count`` failures seen from ``first`` to ``last`` to the entry ``e`` (a Group),
+    with FailManager's arithmetic (``FailTicket.adjustTime``); they count as parked."""
+    if last > e.last:
+        if e.first < last - findtime:
+            e.count = int(round(e.count / float(last - e.first) * findtime))
+            e.first = last - findtime
+        e.last = last
+    if first < e.first:
+        e.first = first
+    e.count += count
+    e.parked += count
 
 
 def unresolved(t, keep):
