@@ -19,7 +19,7 @@ def cpu_seconds(pid, children=True):
     try:
         ns = 0
         for tid in os.listdir("/proc/%d/task" % pid):
-            ns += int((task_cpu(pid, tid) or 0.0) * 1e9)   # None: a thread that just ended
+            ns += task_ns(pid, tid) or 0       # None: a thread that just ended
         if ns:
             return ns / 1e9 + kids
     except OSError:
@@ -47,13 +47,19 @@ def thread_cpu(pid):
     return out
 
 
-def task_cpu(pid, tid):
-    """CPU seconds (scheduler run time) of thread ``tid`` of ``pid``; None when it is gone."""
+def task_ns(pid, tid):
+    """Scheduler run time in ns of thread ``tid`` of ``pid``; None when it is gone."""
     try:
         with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-            return int(f.read().split()[0]) / 1e9
+            return int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def task_cpu(pid, tid):
+    """CPU seconds of thread ``tid`` of ``pid``; None when it is gone."""
+    ns = task_ns(pid, tid)
+    return None if ns is None else ns / 1e9
 
 
 def memory_mb(pid):

@@ -2,9 +2,6 @@
 import os
 
 BATCH_BYTES = 1 << 17        # one read: a batch is at most this much (or 2 x maxlinesize)
-# a read asks for this much first, the rest of the chunk only if it was all there: a slow log's
-# few new lines do not cost a chunk-sized buffer (and its page faults) per wake-up
-FIRST_READ = 1 << 13
 
 
 class Source(object):
@@ -67,12 +64,9 @@ def read_source(src, out, chunk, maxlinesize, stats):
     A full chunk always consumes something (``chunk`` > ``maxlinesize``: a chunk without a
     newline is part of an over-long line, dropped).
     """
-    first = min(chunk, FIRST_READ)
-    data = os.pread(src.fd, first, src.pos)
+    data = os.pread(src.fd, chunk, src.pos)
     if not data:
         return 0, True
-    if len(data) == first < chunk:
-        data += os.pread(src.fd, chunk - first, src.pos + first)
     last = split(data, out, src, maxlinesize, stats)
     consumed = len(data) if last is None or src.skipping else len(data) - len(last)
     src.pos += consumed

@@ -149,9 +149,7 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
         return False
 
     def _wait(self, timeout):
-        if self._watch_dirty or self._poller is None:
-            self._poller = self._sync_watches(self._ifd)
-        events = self._poller.poll(timeout * 1000.0)
+        events = self._watched_poller().poll(timeout * 1000.0)
         for fd, _ in events:
             if fd == self._ifd:
                 self._inotify_events()
@@ -160,9 +158,14 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
         return bool(events)
 
     def _drain_wakeups(self):
-        if self._watch_dirty:
-            self._poller = self._sync_watches(self._ifd)
+        self._watched_poller()
         self._inotify_events()
+
+    def _watched_poller(self):
+        """The poller, after the watches follow the paths again if they changed."""
+        if self._watch_dirty or self._poller is None:
+            self._poller = self._sync_watches(self._ifd)
+        return self._poller
 
     def _inotify_events(self):
         """Read the pending inotify events (raw, no event objects).  A file only ever reports

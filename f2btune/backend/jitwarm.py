@@ -28,6 +28,7 @@ from f2btune.backend.banview import BanView
 from f2btune.backend.ignored import SurelyKept
 from f2btune.backend.offenders import KnownOffenders
 from f2btune.backend.stamps import StampCache
+from f2btune.floodbase import stamp_3164
 
 log = logging.getLogger("fail2ban.f2btune")
 
@@ -35,15 +36,12 @@ JIT = platform.python_implementation() == "PyPy"
 WARM_LINES = 60000          # synthetic lines at most
 WARM_S = 3.0                # and at most this long (wall time)
 BATCH = 256                 # lines per synthetic batch (a real batch: up to ~500)
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def wanted(mode):
-    """Does the option value ask for a warm-up in this interpreter?"""
-    mode = str(mode).strip().lower()
-    if mode in ("auto", ""):
-        return JIT
-    return mode not in ("no", "false", "0", "off")
+    """Does the option value (``no``, ``auto`` or ``yes``, see options.py) ask for a warm-up
+    in this interpreter?"""
+    return JIT if mode == "auto" else mode == "yes"
 
 
 def scratch_copy(flt):
@@ -150,8 +148,7 @@ def _maker(tmpls, sep, journal):
         if journal:
             iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
             return [t.encode() for t in texts], [(iso, now)] * len(addrs)
-        tm = time.localtime(now)                       # RFC 3164, as syslog writes it
-        stamp = "%s %2d %02d:%02d:%02d " % (_MONTHS[tm.tm_mon - 1], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+        stamp = stamp_3164(now) + " "                  # RFC 3164, as syslog writes it
         return [(stamp + t).encode() for t in texts], None
     return make
 

@@ -7,10 +7,7 @@ odd variants), the address group (``ip4``/``ip6``) left as :data:`ADDR`.  Look-a
 not written: every text is checked against the compiled regex with a real address before
 it is used, and a text that does not match is dropped.
 """
-try:                                    # CPython 3.11+ (sre_parse is deprecated there)
-    import re._parser as _sre_parse
-except ImportError:                     # pragma: no cover - Python < 3.11 (PyPy 3.9)
-    import sre_parse as _sre_parse
+from f2btune.backend.anchor import sre_parse as _sre_parse
 
 ADDR = "\x00ADDR\x00"
 _MAX_REPEAT_TEXT = 4            # no repetition is written more often than this
