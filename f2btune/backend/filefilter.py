@@ -157,10 +157,6 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
                 self._drain(fd)
         return bool(events)
 
-    def _drain_wakeups(self):
-        self._watched_poller()
-        self._inotify_events()
-
     def _watched_poller(self):
         """The poller, after the watches follow the paths again if they changed."""
         if self._watch_dirty or self._poller is None:

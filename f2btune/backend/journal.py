@@ -248,9 +248,6 @@ class F2btuneJournalFilter(BatchCore, ReadLoop, JournalFilter):
             return False
         return bool(events) and r.process() != self._journal_mod.NOP
 
-    def _drain_wakeups(self):
-        self._reader.process()
-
     def _updateDBPending(self):
         db = self.jail.database
         while self._pendDBUpdates:

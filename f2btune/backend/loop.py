@@ -2,8 +2,8 @@
 
 A flavour supplies ``_loop_start()``, ``_read_available()`` (process every bounded batch it
 can read now; True when it stopped early with more waiting), ``_wait(timeout)`` (sleep until
-new data or the timeout; True when woken by data), ``_drain_wakeups()`` (take the pending
-wake-ups without waiting) and ``_loop_end()``.
+new data or the timeout, taking the pending wake-ups; True when woken by data) and
+``_loop_end()``.
 
 Coalescing within a latency budget (``maxdelay``): a quiet log is read at once; while lines
 keep coming, the next batch starts ``coalesce_delay()`` after the previous one: long enough
@@ -12,8 +12,9 @@ never less than ``MIN_DELAY`` (or the budget, if smaller).  A wake-up costs the 
 whatever it carries, so a slow flood is read a few times a second in batches of several
 lines, a fast one in batches of ``BATCH_TARGET`` or more, and no line (and so no ban) waits
 longer than the budget plus the batch's own processing.  While lines keep coming the loop
-wakes once per batch: it sleeps out the delay, takes the pending wake-ups without waiting
-(``_drain_wakeups()``) and reads; only a read that finds nothing goes back to ``_wait``.
+wakes once per batch: it sleeps out the delay and reads, leaving the wake-ups (inotify
+events, journal changes) queued; only a read that finds nothing goes back to ``_wait``,
+which takes them (the kernel merges repeated events of a file, so the queue stays short).
 Every ``min(sleeptime, 1 s)`` fail2ban's service tasks run (and, with prompt bans, the bans
 that have ended are lifted: fail2ban's actions thread then polls less often, see
 :mod:`.handoff`); log positions are saved at most every ``DB_UPDATE_S``.
@@ -81,7 +82,6 @@ class ReadLoop(object):
                     continue
                 if self._flowing and self.maxdelay:
                     self._coalesce(last_batch)      # one wake-up per batch while lines come
-                    self._drain_wakeups()
                     continue
                 if self._wait(max(0.0, self._next_svc - last_batch)) and self.active and self.maxdelay:
                     self._coalesce(last_batch)

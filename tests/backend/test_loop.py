@@ -86,18 +86,16 @@ class Scripted(ReadLoop):
             self.active = False
         return False
 
-    def _drain_wakeups(self):
-        self.calls.append("drain")
-
     def _wait(self, timeout):
         self.calls.append("wait")
         return True
 
 
 def test_one_wake_up_per_batch_while_lines_come():
-    """Between batches that bring lines the loop takes the pending wake-ups without waiting
-    for one; a read that brings nothing sends it back to waiting (as does the first read)."""
+    """Between batches that bring lines the loop only sleeps out the delay and reads (the
+    wake-ups stay queued); a read that brings nothing sends it back to waiting, which takes
+    them (as does the first read)."""
     loop = Scripted([5, 8, 8, 0, 3, 0, 0])
     loop._loop()
-    assert loop.calls == ["read 5", "wait", "read 8", "drain", "read 8", "drain", "read 0", "wait",
-                          "read 3", "drain", "read 0", "wait", "read 0", "wait"]
+    assert loop.calls == ["read 5", "wait", "read 8", "read 8", "read 0", "wait",
+                          "read 3", "read 0", "wait", "read 0", "wait"]
