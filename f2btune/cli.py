@@ -6,6 +6,7 @@ Command modules import their core lazily so that ``f2btune --help`` stays fast.
 """
 import argparse
 import importlib
+import signal
 import sys
 
 from f2btune import __version__
@@ -58,9 +59,27 @@ def build_parser():
     return parser
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def _terminate_as_interrupt():
+    """SIGTERM and SIGHUP end a command the way Ctrl-C does, so what it set up (a replay's
+    server, namespace and cgroup, a flood's writer) is torn down; returns the handlers to
+    restore.  ``f2btune server`` installs fail2ban's own handlers over these."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _interrupt)
+        except ValueError:          # not the main thread (an embedding caller): leave them
+            break
+    return previous
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = _terminate_as_interrupt()
     try:
         return int(args._run(args) or ExitStatus.OK)
     except F2btuneError as e:
@@ -73,3 +92,6 @@ def main(argv=None):
         # e.g. `f2btune rules | head`: not an error worth a traceback
         sys.stderr.close()
         return int(ExitStatus.OK)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

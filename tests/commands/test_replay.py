@@ -1,7 +1,13 @@
-"""`f2btune replay` from the command line: JSON keys, the plot, bad arguments."""
+"""`f2btune replay` from the command line: JSON keys, the plot, bad arguments, SIGTERM."""
+import glob
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 def test_replay_tuned_json_and_plot(as_root, tmp_path):
@@ -90,3 +96,48 @@ def test_replay_low_rate_rows_idle_and_budget(as_root, tmp_path):
     assert "without traffic" in r.stdout and "of its CPU budget" in r.stdout and "@40/s" in r.stdout
     bad = run_cli("replay", "--low-rates", "fast")
     assert bad.returncode == 2 and "--low-rates" in bad.stderr
+
+
+def _mentions(pid_tag):
+    """Processes whose command line names ``pid_tag`` (the sandbox of one replay)."""
+    out = []
+    for d in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(d, "rb") as f:
+                if pid_tag.encode() in f.read():
+                    out.append(d)
+        except OSError:
+            pass
+    return out
+
+
+def test_replay_sigterm_tears_down_its_sandbox(as_root):
+    """SIGTERM in the middle of a flood (200 s of it) ends the run as Ctrl-C does (status
+    130): its fail2ban-server, network namespace, cgroup and directory are gone when it exits."""
+    p = subprocess.Popen([sys.executable, "-m", "f2btune", "replay", "--profile", "tuned",
+                          "--scenario", "open", "--sources", "100000", "--lines", "20000",
+                          "--rate", "100", "--low-rates", "none", "--idle-seconds", "0",
+                          "--cpu-quota", "50"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    seen = []
+    try:
+        for line in p.stdout:
+            seen.append(line)
+            if "writing the flood" in line:
+                break
+        assert "writing the flood" in "".join(seen), "".join(seen)
+        p.send_signal(signal.SIGTERM)
+        rest = p.communicate(timeout=180)[0]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 130, "".join(seen) + rest
+    assert "interrupted" in rest and "Traceback" not in rest
+    ns = re.search(r"in netns (\S+)", "".join(seen)).group(1)
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert ns not in listed
+    tag = "f2btune-replay-%d-" % p.pid
+    assert _mentions(tag) == []
+    assert glob.glob("/sys/fs/cgroup/**/%s*" % tag, recursive=True) == []
+    assert glob.glob(os.path.join(os.environ.get("TMPDIR", "/tmp"), tag + "*")) == []
