@@ -68,6 +68,10 @@ def refuse_unknown(options, backend, known):
 # maxpending: addresses counted by the backend before they reach maxretry (0: every address is
 # handed to fail2ban's FailManager from its first failure)
 COUNTER_OPTIONS = ("maxpending",)
+# about 0.8 KB each with a 260-byte kernel LOG line kept as its match (fail2ban's FailManager
+# holds an address in about 1.5 KB): about 160 MB at the cap, reached by a flood of about
+# 6 700 new addresses a second with findtime = 30 s
+DEFAULT_MAXPENDING = 200000
 CORE_OPTIONS = CORE_OPTIONS + COUNTER_OPTIONS
 
 
@@ -75,11 +79,11 @@ class CounterOptions(object):
     __slots__ = ("maxpending",)
 
     def __init__(self, options):
-        value = options.pop("maxpending", "50000")
+        value = options.pop("maxpending", str(DEFAULT_MAXPENDING))
         try:
             self.maxpending = int(str(value).strip())
         except ValueError:
-            raise ValueError("backend option maxpending=%r: expected a number of addresses, e.g. 50000"
-                             % (value,))
+            raise ValueError("backend option maxpending=%r: expected a number of addresses, e.g. %d"
+                             % (value, DEFAULT_MAXPENDING))
         if self.maxpending < 0:
             raise ValueError("backend option maxpending must be 0 (off) or more")

@@ -10,9 +10,12 @@ The count follows FailManager's own arithmetic (``FailTicket.adjustTime``: a fai
 than findtime after the first scales the count to the rate over findtime), so an address
 reaches maxretry here exactly when it would reach it in the FailManager.  Entries whose last
 failure is older than findtime are dropped, as fail2ban's clean-up drops them.  Beyond
-``cap`` entries the oldest are handed to the FailManager (no count is lost: past the cap,
-memory and cost are stock's).
+``cap`` entries the oldest are handed to the FailManager: no count is lost, and past the
+cap cost and memory per address are stock's (about twice this counter's), so the cap bounds
+this counter, not the server.
 """
+from itertools import islice
+
 from f2btune.backend.records import Group
 
 SWEEP_S = 5.0
@@ -81,9 +84,9 @@ class PendingCounts(object):
         n = len(self.entries) - self.cap
         if n <= 0:
             return ()
-        out = []
-        for k in list(self.entries)[:n]:
-            out.append((k, self.entries.pop(k)))
+        entries = self.entries
+        oldest = list(islice(entries, n))         # first inserted first
+        out = [(k, entries.pop(k)) for k in oldest]
         self.spilled += n
         return out
 
