@@ -14,10 +14,10 @@ CORPUS = os.environ.get("F2BTUNE_CORPUS", os.path.join(os.path.dirname(ROOT), "s
 SCALE = float(os.environ.get("F2BTUNE_TEST_SCALE", "1"))
 
 
-@pytest.fixture(autouse=True)
-def fail2ban_logger_restored():
-    """Code under test may set fail2ban's logger up as a server does (handlers, level, no
-    propagation, e.g. the bench); later tests see it as it was before."""
+@contextlib.contextmanager
+def _fail2ban_logger_kept():
+    """fail2ban's logger as it was before, whatever happened inside (handlers, level,
+    propagation)."""
     import logging
     logger = logging.getLogger("fail2ban")
     saved = (list(logger.handlers), logger.level, logger.propagate)
@@ -30,6 +30,22 @@ def fail2ban_logger_restored():
             logger.addHandler(h)
     logger.setLevel(saved[1])
     logger.propagate = saved[2]
+
+
+@pytest.fixture(autouse=True)
+def fail2ban_logger_restored():
+    """Code under test may set fail2ban's logger up as a server does (handlers, level, no
+    propagation, e.g. the bench); later tests see it as it was before."""
+    with _fail2ban_logger_kept():
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fail2ban_logger_restored_per_module():
+    """The same around a module, whose own module-wide fixtures may quiet the logger
+    (``quiet_logging``): the next module sees it as it was before."""
+    with _fail2ban_logger_kept():
+        yield
 
 
 @pytest.fixture(scope="session")
