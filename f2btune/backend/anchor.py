@@ -165,3 +165,86 @@ def _holds_group(op, av, wanted):
     if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
         return any(_holds_group(o, a, wanted) for o, a in av[2])
     return False
+
+
+def any_literals(regex, group=None):
+    """Literals (str) of which every match of ``regex`` contains at least one, or [] if
+    unknown; with ``group`` (a group name), every match in which that group takes part.
+
+    One required literal (the longest) when there is one; else one per alternative of the
+    first alternation that has a literal in each branch (``(?:closed|reset)`` gives both).
+    """
+    try:
+        parsed = sre_parse.parse(regex)
+    except Exception:
+        return []
+    if parsed.state.flags & re.IGNORECASE:
+        return []
+    items = parsed
+    if group is not None:
+        index = parsed.state.groupdict.get(group)
+        items = _group_items(parsed, index) if index is not None else None
+        if items is None:
+            return []
+    return _any_of(items)
+
+
+def _any_of(items):
+    runs, cur = [], []
+    _walk(items, runs, cur)
+    _flush(runs, cur)
+    runs = [r for r in runs if len(r) >= MIN_LITERAL]
+    if runs:
+        return [max(runs, key=len)]
+    for op, av in items:
+        if op is sre_c.SUBPATTERN and not av[1] & re.IGNORECASE:
+            found = _any_of(av[3])
+        elif op is sre_c.BRANCH:
+            alts = [_any_of(alt) for alt in av[1]]
+            found = [lit for a in alts for lit in a] if all(alts) else []
+        else:
+            continue
+        if found:
+            return found
+    return []
+
+
+def _group_items(items, index):
+    """The sub-pattern of group number ``index`` inside ``items``, or None."""
+    for op, av in items:
+        subs = ()
+        if op is sre_c.SUBPATTERN:
+            if av[0] == index:
+                return av[3]
+            subs = (av[3],)
+        elif op is sre_c.BRANCH:
+            subs = av[1]
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            subs = (av[2],)
+        for sub in subs:
+            found = _group_items(sub, index)
+            if found is not None:
+                return found
+    return None
+
+
+def address_required(regex, group_names=("ip4", "ip6")):
+    """True when every match of ``regex`` fills one of the address groups (none of them sits
+    only in an optional part or in some alternatives)."""
+    try:
+        parsed = sre_parse.parse(regex)
+    except Exception:
+        return False
+    wanted = set(parsed.state.groupdict.get(n) for n in group_names) - {None}
+    return bool(wanted) and _fills(parsed, wanted)
+
+
+def _fills(items, wanted):
+    for op, av in items:
+        if op is sre_c.SUBPATTERN and (av[0] in wanted or _fills(av[3], wanted)):
+            return True
+        if op is sre_c.BRANCH and all(_fills(alt, wanted) for alt in av[1]):
+            return True
+        if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1 and _fills(av[2], wanted):
+            return True
+    return False

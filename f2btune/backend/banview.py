@@ -48,6 +48,15 @@ class BanView(object):
         except Exception:            # no actions yet (jail starting): nothing is banned
             return False
 
+    def any(self):
+        """Is any address banned (or queued for a ban) at all?"""
+        if self.queued:
+            return True
+        try:
+            return bool(self.flt.jail.actions.banManager._BanManager__banList)
+        except Exception:            # no actions yet (jail starting): nothing is banned
+            return False
+
     def queued_ban(self, fid):
         """This backend queued a ban ticket for ``fid``."""
         self.queued.add(fid)

@@ -10,6 +10,7 @@ import re
 import time
 
 from f2btune.backend import anchor as _anchor
+from f2btune.backend import bannedlines
 from f2btune.backend.banview import BanView
 from f2btune.backend import jitwarm
 from f2btune.backend.handoff import HandOff
@@ -23,7 +24,7 @@ log = logging.getLogger("fail2ban.f2btune")
 _TRACE = os.environ.get("F2BTUNE_TRACE")
 
 STAT_KEYS = ("batches", "lines", "bytes", "anchor_dropped", "prefilter_skipped", "matched_lines",
-             "failures", "banned_skipped", "ignored", "handoffs", "bans", "undecodable",
+             "failures", "banned_skipped", "banned_dropped", "ignored", "handoffs", "bans", "undecodable",
              "nul_lines", "oversize_lines", "fifo_partial_dropped", "undated", "errors",
              "date_fallback", "counted_lines", "prompt_bans", "prompt_ban_ms", "batch_ms",
              "found_cached", "parked", "pending",
@@ -62,6 +63,7 @@ class BatchCore(Scanner, HandOff):
         self._encoding = "utf-8"
         self._stamps = StampCache(self)
         self._fast = None
+        self._banned_lines = None     # a bannedlines.BannedLines where the filter allows it
         self._locator_b = None
         self._raw2fid = {}
         self._found_cache = {}
@@ -148,6 +150,8 @@ class BatchCore(Scanner, HandOff):
         self._anchor_test = _anchor.make_test(sets)
         self._stamps.reset()
         self._fast = self._fast_regexes(key)
+        self._banned_lines = (bannedlines.derive(key[0], key[1], key[2])
+                              if self._fast is None and self.options.prefilter else None)
         self._raw2fid.clear()
         self._found_cache.clear()
         self.prefilter_state = ("on (lines whose stamp starts the line): " + _anchor.describe(sets)
@@ -200,6 +204,7 @@ class BatchCore(Scanner, HandOff):
         st["bytes"] += nbytes
         self._anchor_check()
         self.bans.begin_batch()
+        self.sweep_pending(self.bans.now)
         self._keep = max(1, self.failManager.maxMatches or 1)
         groups, tallies = {}, {}
         self._scan(lines, journal_times, groups, tallies)

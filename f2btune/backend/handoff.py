@@ -37,9 +37,20 @@ class HandOff(object):
         now = MyTime.time()
         self._park_ctx = ctx = (self.getMaxRetry(), self.getFindTime(), max(0, fm.maxMatches or 0), now,
                                 Observers.Main is not None and self.offenders.enabled())
-        self._pending.sweep(now, ctx[1])
         self._kept.refresh()
         return ctx
+
+    def sweep_pending(self, now):
+        """Drop counted addresses whose last failure is older than findtime (every 5 s, from
+        each batch and from fail2ban's service tasks, as its clean-up of the FailManager)."""
+        pend = self._pending
+        if pend is not None and now >= pend.next_sweep:
+            pend.sweep(now, self.getFindTime())
+            self.stats["pending"], self.stats["pending_expired"] = len(pend), pend.expired
+
+    def performSvc(self, force=False):
+        super(HandOff, self).performSvc(force)
+        self.sweep_pending(MyTime.time())
 
     def _hand_off(self, groups):
         st, fm, pend = self.stats, self.failManager, self._pending

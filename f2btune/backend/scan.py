@@ -58,6 +58,9 @@ class Scanner(object):
         loc = self._locator_b if fast is not None else None
         raw_banned, memo = {}, {}
         dropped = skipped = unfiltered = 0
+        drop = self._banned_lines
+        drop = (drop.droppable if drop is not None and fast is None and self.inOperation
+                and self.f2bt_split_accounts is None and self.bans.any() else None)
         for i, raw in enumerate(lines):
             if jtimes is None:
                 end, key = stamp_end(raw)
@@ -95,6 +98,9 @@ class Scanner(object):
             else:
                 tl = ("", jtimes[i][0] + " ", text) if end < 0 else ("", text[:end], text[end:])
             if fast is None or not self._count_fast(fast, tl, epoch, tallies, memo):
+                if drop is not None and drop(tl, self.bans.is_banned):
+                    st["banned_dropped"] += 1         # names only a banned address: bannedlines.py
+                    continue
                 self._process(groups, tl, epoch)
         st["anchor_dropped"] += dropped
         st["prefilter_skipped"] += unfiltered if test is not None else 0

@@ -198,6 +198,7 @@ def test_f2btune_sshd_same_bans_and_counts_on_a_real_capture(root_dir, clock):
     assert dict((k, v) for k, v in c_stock[1].items() if k not in b_stock) == \
         dict((k, v) for k, v in c_ours[1].items() if k not in b_ours)
     assert ours.filter.stats["parked"] > 0 and ours.filter.stats["errors"] == 0
+    assert ours.filter.stats["banned_dropped"] > 0       # lines of banned addresses went on
 
 
 def test_weighted_counting_hook_and_addresses_leaving_the_counter(root_dir, clock):
@@ -268,3 +269,18 @@ def test_a_tally_merged_in_place_equals_a_group_added():
             ea, eb = a.entries["x"], b.entries["x"]
             assert (ea.count, ea.first, ea.last, ea.parked, ea.matches, ea.sample) == \
                 (eb.count, eb.first, eb.last, eb.parked, eb.matches, eb.sample)
+
+
+def test_service_tasks_drop_counts_older_than_findtime(root_dir, clock):
+    """fail2ban's service tasks (run by the loop every second, as its clean-up of the
+    FailManager) drop counted addresses whose last failure is older than findtime, with
+    no batch coming (a flood that stopped)."""
+    t = 1.7e9
+    clock(t)
+    j = make_jail("sweep", "f2btune", root_dir, 'f2btune-synflood[logprefix="f2b-syn: "]', 10, "30")
+    lines, _ = flood_lines(60, sources=20, seed=4, noise=0, ipv6=0, now=t)
+    j.filter.process_raw_lines([x.encode() for x in lines])
+    assert len(j.filter._pending) > 0
+    clock(t + 31)
+    j.filter.performSvc()
+    assert len(j.filter._pending) == 0 and j.filter.stats["pending"] == 0
