@@ -148,6 +148,12 @@ class F2btuneFileFilter(BatchCore, ReadLoop, FileFilter):
         self._sync_inodes()
         return False
 
+    def _idle_service_s(self):
+        # a path without a directory watch is checked for rotation on the service step
+        if any(not t.watched and t.fifo is None for t in self._tails.values()):
+            return 1.0
+        return ReadLoop._idle_service_s(self)
+
     def _wait(self, timeout):
         events = self._watched_poller().poll(timeout * 1000.0)
         for fd, _ in events:

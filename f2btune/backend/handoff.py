@@ -20,7 +20,7 @@ log = logging.getLogger("fail2ban.f2btune")
 # FailManager's failures by id (private in 1.0.x and 1.1.x)
 FAILLIST = "_FailManager__failList"
 # the longest wait of fail2ban's actions thread while this backend runs the bans (s)
-ACTIONS_SLEEP_S = 10.0
+ACTIONS_SLEEP_S = 60.0
 
 
 class HandOff(object):
@@ -222,9 +222,11 @@ class HandOff(object):
             log.error("[%s] f2btune: unban failed: %r", self.jailName, e)
 
     def stretch_actions_thread(self):
-        """With prompt bans, fail2ban's actions thread has nothing to wait for but unbans, and
-        this backend lifts those on its service timer: let it poll at most every
-        ``ACTIONS_SLEEP_S`` rather than 2 s (its waits grow 0.2, 0.4, ... s up to that)."""
+        """With prompt bans, fail2ban's actions thread has only unbans and ``banip`` commands
+        left to do.  It waits in cycles of its ``sleeptime``, polling its queue with sleeps of
+        0.2, 0.4, ... s up to 2 s that restart at 0.2 s each cycle; a queued ticket ends a wait
+        at the next poll and the next ban's end bounds it, whatever the cycle.  A cycle of
+        ``ACTIONS_SLEEP_S`` makes it poll about 35 times a minute instead of once a second."""
         actions = getattr(self.jail, "actions", None)
         if self.options.promptban and actions is not None and actions.sleeptime < ACTIONS_SLEEP_S:
             actions.sleeptime = ACTIONS_SLEEP_S

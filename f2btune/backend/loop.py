@@ -15,9 +15,12 @@ longer than the budget plus the batch's own processing.  While lines keep coming
 wakes once per batch: it sleeps out the delay and reads, leaving the wake-ups (inotify
 events, journal changes) queued; only a read that finds nothing goes back to ``_wait``,
 which takes them (the kernel merges repeated events of a file, so the queue stays short).
-Every ``min(sleeptime, 1 s)`` fail2ban's service tasks run (and, with prompt bans, the bans
-that have ended are lifted: fail2ban's actions thread then polls less often, see
-:mod:`.handoff`); log positions are saved at most every ``DB_UPDATE_S``.
+While lines come, fail2ban's service tasks run every ``min(sleeptime, 1 s)`` (and, with
+prompt bans, the bans that have ended are lifted: fail2ban's actions thread then polls less
+often, see :mod:`.handoff`); while the log is quiet, every ``IDLE_SERVICE_S`` (their
+clean-up works on a 5 s step anyway, and fail2ban's actions thread lifts ended bans on its
+own schedule), or every second where the flavour must poll (``_idle_service_s``: a path
+without a directory watch).  Log positions are saved at most every ``DB_UPDATE_S``.
 """
 import gc
 import logging
@@ -33,6 +36,7 @@ DB_UPDATE_S = 5.0
 BATCH_TARGET = 64            # lines a batch should carry before waiting longer is pointless
 MIN_DELAY = 0.02             # batches under a fast flood start at least this far apart
 RATE_WEIGHT = 0.5            # weight of the latest wake-up in the arrival-rate estimate
+IDLE_SERVICE_S = 5.0         # service tasks' step while the log is quiet
 
 
 def freeze_startup_objects():
@@ -103,15 +107,20 @@ class ReadLoop(object):
         """What a wake-up does besides reading: fail2ban's service tasks and the database
         positions, each on its own timer.  Returns the monotonic time."""
         now = time.monotonic()
+        self._note_rate(now)
         if now >= self._next_svc:
-            self._next_svc = now + min(self.sleeptime, 1.0)
+            step = min(self.sleeptime, 1.0)
+            self._next_svc = now + (step if self._flowing else max(step, self._idle_service_s()))
             self.performSvc()
             if self.options.promptban:
                 self.lift_ended_bans()
         self.ticks += 1
         self._flush_db_positions()
-        self._note_rate(now)
         return now
+
+    def _idle_service_s(self):
+        """The service tasks' step while the log is quiet (a flavour that polls shortens it)."""
+        return IDLE_SERVICE_S
 
     def _note_rate(self, now):
         """Update the arrival-rate estimate from the lines read since the last wake-up."""

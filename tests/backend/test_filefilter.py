@@ -262,3 +262,26 @@ def test_kill_9_counts_again_only_the_lines_after_the_saved_position(sandbox, lo
     append(log, lines[30:31])                     # a sentinel: once counted, the rest is too
     assert wait_for(lambda: status_field(sb, "k9", "Total failed") >= again + 1, 20)
     assert status_field(sb, "k9", "Total failed") == again + 1
+
+
+def test_quiet_log_service_step_polls_only_a_path_without_directory_watch(tmp_path):
+    """A quiet log is served every IDLE_SERVICE_S when inotify watches every path's
+    directory; a path whose directory cannot be watched (it does not exist yet) brings
+    the step back to a second, for its rotation check."""
+    from fail2ban.server.jail import Jail
+    from f2btune.backend.loop import IDLE_SERVICE_S
+    from f2btune.backend.register import register
+    register()
+    log = tmp_path / "kern.log"
+    log.write_text("")
+    flt = Jail("quiet-step", backend="f2btune").filter
+    flt.addLogPath(str(log), tail=True)
+    flt._loop_start()
+    try:
+        flt._watched_poller()
+        assert flt._idle_service_s() == IDLE_SERVICE_S
+        flt.addLogPath(str(tmp_path / "not-yet" / "auth.log"), tail=True)
+        flt._watched_poller()
+        assert flt._idle_service_s() == 1.0
+    finally:
+        flt._loop_end()

@@ -99,3 +99,27 @@ def test_one_wake_up_per_batch_while_lines_come():
     loop._loop()
     assert loop.calls == ["read 5", "wait", "read 8", "read 8", "read 0", "wait",
                           "read 3", "read 0", "wait", "read 0", "wait"]
+
+
+
+def test_service_step_is_a_second_while_lines_come_and_longer_when_quiet(monkeypatch):
+    """While lines come fail2ban's service tasks are due every second; after a wake-up that
+    brought nothing the next is IDLE_SERVICE_S away, so a quiet log wakes the loop rarely."""
+    from f2btune.backend import loop as loop_mod
+    clock = [100.0]
+    monkeypatch.setattr(loop_mod.time, "monotonic", lambda: clock[0])
+    lp = Scripted([])
+    runs = []
+    lp.performSvc = lambda: runs.append(clock[0])
+    idle = loop_mod.IDLE_SERVICE_S
+    assert idle > 1.0
+    lp.wake_done()                                     # start: nothing read yet
+    assert lp._next_svc == 100.0 + idle
+    for t, lines in ((105.0, 5), (106.0, 3), (107.0, 8)):
+        clock[0] = t
+        lp.stats["lines"] += lines
+        lp.wake_done()
+        assert lp._next_svc == t + 1.0                 # lines came: a second
+    clock[0] = 108.0
+    lp.wake_done()                                     # nothing new
+    assert lp._next_svc == 108.0 + idle and runs == [100.0, 105.0, 106.0, 107.0, 108.0]
