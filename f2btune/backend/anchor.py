@@ -24,13 +24,19 @@ MIN_LITERAL = 3
 MAX_LITERALS = 3
 
 
-def required_literals(regex):
-    """Plain-character runs (str) that any match of ``regex`` must contain; [] if unknown."""
+def _parse(regex):
+    """Python's parse tree of ``regex``, or None when it cannot be read or ignores case."""
     try:
         parsed = sre_parse.parse(regex)
     except Exception:
-        return []
-    if parsed.state.flags & re.IGNORECASE:
+        return None
+    return None if parsed.state.flags & re.IGNORECASE else parsed
+
+
+def required_literals(regex):
+    """Plain-character runs (str) that any match of ``regex`` must contain; [] if unknown."""
+    parsed = _parse(regex)
+    if parsed is None:
         return []
     runs = []
     _walk(parsed, runs, [])
@@ -129,11 +135,8 @@ def address_locator(regex, group_names=("ip4", "ip6")):
     the literal and the group holding ``ip4``/``ip6``; the literal must be at least 3
     characters.  The backend uses it to find a line's address before running the regex.
     """
-    try:
-        parsed = sre_parse.parse(regex)
-    except Exception:
-        return None
-    if parsed.state.flags & re.IGNORECASE:
+    parsed = _parse(regex)
+    if parsed is None:
         return None
     wanted = set(parsed.state.groupdict.get(n) for n in group_names) - {None}
     if not wanted:
@@ -174,11 +177,8 @@ def any_literals(regex, group=None):
     One required literal (the longest) when there is one; else one per alternative of the
     first alternation that has a literal in each branch (``(?:closed|reset)`` gives both).
     """
-    try:
-        parsed = sre_parse.parse(regex)
-    except Exception:
-        return []
-    if parsed.state.flags & re.IGNORECASE:
+    parsed = _parse(regex)
+    if parsed is None:
         return []
     items = parsed
     if group is not None:
@@ -230,10 +230,9 @@ def _group_items(items, index):
 
 def address_required(regex, group_names=("ip4", "ip6")):
     """True when every match of ``regex`` fills one of the address groups (none of them sits
-    only in an optional part or in some alternatives)."""
-    try:
-        parsed = sre_parse.parse(regex)
-    except Exception:
+    only in an optional part or in some alternatives); False when that cannot be told."""
+    parsed = _parse(regex)
+    if parsed is None:
         return False
     wanted = set(parsed.state.groupdict.get(n) for n in group_names) - {None}
     return bool(wanted) and _fills(parsed, wanted)

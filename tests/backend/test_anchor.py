@@ -46,3 +46,15 @@ def test_address_locator(root_dir):
     assert [anchor.address_locator(r) for r in flt.getFailRegex()] == ["SRC="]
     # an optional group between the literal and the address: no locator
     assert anchor.address_locator(make_filter(failregex=SEED).getFailRegex()[0]) is None
+
+
+def test_literals_any_match_holds_and_required_addresses():
+    from f2btune.backend.anchor import address_required, any_literals
+    closed = r"^(?P<nofail>(Connection (?:closed|reset)|Disconnected)) (?:by|from)"
+    assert any_literals(closed) == ["Connection ", "Disconnected"]
+    assert any_literals(r"^Failed (?:(?P<nofail>publickey)|\S+) for", "nofail") == ["publickey"]
+    assert any_literals(r"^Failed (?:(?P<nofail>publickey)|\S+) for") == ["Failed "]
+    assert any_literals(r"(?i)^failed from") == [] and any_literals(r"^(?:a|bb) x") == []
+    assert address_required(r"from (?:(?P<ip4>[\d.]+)|(?P<ip6>[:\w]+))")
+    assert not address_required(r"x(?: from (?P<ip4>[\d.]+))?")
+    assert not address_required(r"(?:from (?P<ip4>[\d.]+)|gone)")
