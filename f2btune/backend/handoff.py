@@ -19,7 +19,7 @@ from f2btune.backend.pending import PendingCounts, unresolved
 log = logging.getLogger("fail2ban.f2btune")
 # FailManager's failures by id (private in 1.0.x and 1.1.x)
 FAILLIST = "_FailManager__failList"
-# the longest wait of fail2ban's actions thread while this backend runs the bans (s)
+# the wait cycle of fail2ban's actions thread while this backend runs the bans (s)
 ACTIONS_SLEEP_S = 60.0
 
 
