@@ -30,6 +30,9 @@ ADDR_TOKEN_B = re.compile(rb"\[?(?:::[fF]{4,6}:)?([0-9A-Fa-f:.]+)")
 # an IPv4 address written as fail2ban's IPAddr writes it (no leading zeros, octets <= 255)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 CANONICAL_IP4 = re.compile(r"%s(?:\.%s){3}\Z" % (_OCTET, _OCTET))
+# the raw banned check runs while at least this share of a batch's lines were banned ones:
+# it costs a non-banned line about two thirds of what it saves a banned one
+RAW_CHECK_SHARE = 0.25
 
 
 def fid_text(addr):
@@ -51,11 +54,14 @@ class Scanner(object):
     # set by an action that weighs failures per account and time (action.d/f2btune-tolerance.py):
     # fid -> True when a batch's failures of that address must be handed off per account and time
     f2bt_split_accounts = None
+    _banned_share = 1.0          # share of the last batch's lines that were of banned addresses
 
     def _scan(self, lines, jtimes, groups, tallies):
         st, stamps, fast = self.stats, self._stamps, (self._fast if self.inOperation else None)
         test, enc, cache = self._anchor_test, self._encoding, stamps.cache
-        loc = self._locator_b if fast is not None else None
+        banned0 = st["banned_skipped"]
+        # the raw check pays where banned lines are common (it saves their decoding and regex)
+        loc = self._locator_b if fast is not None and self._banned_share >= RAW_CHECK_SHARE else None
         raw_banned, memo = {}, {}
         dropped = skipped = unfiltered = 0
         drop = self._banned_lines
@@ -106,6 +112,8 @@ class Scanner(object):
         st["prefilter_skipped"] += unfiltered if test is not None else 0
         st["failures"] += skipped
         st["banned_skipped"] += skipped
+        if lines:
+            self._banned_share = (st["banned_skipped"] - banned0) / float(len(lines))
 
     def _raw_banned(self, raw, loc, memo):
         """Is the address right after the locator (e.g. ``SRC=``) banned?  Read on the raw

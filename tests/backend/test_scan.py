@@ -72,3 +72,35 @@ def test_undated_lines_are_counted_and_warned_once(caplog):
     warned = [r for r in caplog.records if "counted in status as undated" in r.getMessage()]
     assert len(warned) == 1 and "192.0.2.2" in warned[0].getMessage()
     assert "undated=2" in dict(j.filter.stats_status())["f2btune"]
+
+
+def test_raw_banned_check_runs_while_banned_lines_are_common(root_dir):
+    """A banned source's lines are skipped on their raw bytes, before decoding, while banned
+    lines are common; after a batch without them the check rests (a flood of new sources
+    pays nothing for it) and those lines are skipped after the failregex instead: the
+    same count either way."""
+    from fail2ban.server.mytime import MyTime
+    from tests.backend.conftest import flood_lines
+    from tests.backend.test_pending import make_jail
+    t = time.time()
+    MyTime.setTime(t)
+    try:
+        j = make_jail("rawcheck", "f2btune", root_dir, 'f2btune-synflood[logprefix="f2b-syn: "]', 3, "600")
+        lines, srcs = flood_lines(400, sources=40, seed=9, noise=0, ipv6=0, now=t)
+        banned = srcs[0]
+        ours = [x.encode() + b" \xff" for x, s in zip(lines, srcs) if s == banned]
+        others = [x.encode() for x, s in zip(lines, srcs) if s != banned][:2]
+        j.filter.process_raw_lines([x.encode() for x, s in zip(lines, srcs) if s == banned][:3])
+        assert j.filter.stats["bans"] == 1            # queued: banned from now on
+        j.filter.process_raw_lines(ours)              # the next batch sees banned lines common
+        st = j.filter.stats
+        st["banned_skipped"] = st["undecodable"] = 0
+        steps = []
+        for batch in (ours, others, ours, ours):
+            j.filter.process_raw_lines(batch)
+            steps.append((st["banned_skipped"], st["undecodable"]))
+        n = len(ours)
+        assert n >= 3
+        assert steps == [(n, 0), (n, 0), (2 * n, n), (3 * n, n)]
+    finally:
+        MyTime.setTime(None)
