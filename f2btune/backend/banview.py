@@ -39,23 +39,23 @@ class BanView(object):
     def _lookup(self, fid):
         if fid in self.queued:
             return True
-        try:
-            bm = self.flt.jail.actions.banManager
-            ticket = bm._BanManager__banList.get(fid)
-            if ticket is None:
-                return False
-            return self.now <= ticket.getEndOfBanTime(bm.getBanTime())
-        except Exception:            # no actions yet (jail starting): nothing is banned
+        bm = self._ban_manager()
+        ticket = bm._BanManager__banList.get(fid) if bm is not None else None
+        if ticket is None:
             return False
+        return self.now <= ticket.getEndOfBanTime(bm.getBanTime())
 
     def any(self):
         """Is any address banned (or queued for a ban) at all?"""
-        if self.queued:
-            return True
+        bm = self._ban_manager()
+        return bool(self.queued) or (bm is not None and bool(bm._BanManager__banList))
+
+    def _ban_manager(self):
+        """fail2ban's BanManager of the jail, or None (no actions yet: the jail is starting)."""
         try:
-            return bool(self.flt.jail.actions.banManager._BanManager__banList)
-        except Exception:            # no actions yet (jail starting): nothing is banned
-            return False
+            return self.flt.jail.actions.banManager
+        except Exception:
+            return None
 
     def queued_ban(self, fid):
         """This backend queued a ban ticket for ``fid``."""

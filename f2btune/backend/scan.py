@@ -64,7 +64,7 @@ class Scanner(object):
         loc = self._locator_b if fast is not None and self._banned_share >= RAW_CHECK_SHARE else None
         raw_banned, memo = {}, {}
         dropped = skipped = unfiltered = 0
-        drop = self._banned_lines
+        drop, is_banned = self._banned_lines, self.bans.is_banned
         drop = (drop.droppable if drop is not None and fast is None and self.inOperation
                 and self.f2bt_split_accounts is None and self.bans.any() else None)
         for i, raw in enumerate(lines):
@@ -104,7 +104,7 @@ class Scanner(object):
             else:
                 tl = ("", jtimes[i][0] + " ", text) if end < 0 else ("", text[:end], text[end:])
             if fast is None or not self._count_fast(fast, tl, epoch, tallies, memo):
-                if drop is not None and drop(tl, self.bans.is_banned):
+                if drop is not None and drop(tl, is_banned):
                     st["banned_dropped"] += 1         # names only a banned address: bannedlines.py
                     continue
                 self._process(groups, tl, epoch)

@@ -45,6 +45,10 @@ def test_derived_from_the_regexes_and_refused_where_unsafe():
     assert derive([r"^Failed for (?P<fid>\S+)"], None, 1) is None          # the id is no address
     assert derive([r"^Failed from (?P<ip4>[\d.]+)"], None, 2) is None       # maxlines > 1
     assert derive([r"^x(?: from (?P<ip4>[\d.]+))?"], None, 1) is None      # optional, no literal
+    ok = [r"^Failed from (?P<ip4>[\d.]+)"]
+    assert derive(ok, r"^\S+ (?P<content>.+)$", 1) is not None
+    assert derive(ok, r"^(?P<fid>\S+) (?P<content>.+)$", 1) is None         # the id is no address
+    assert derive(ok, r"^(unclosed", 1) is None                              # unreadable
 
 
 def test_the_sshd_filter_keeps_its_lines_without_an_address(sshd):
@@ -56,8 +60,10 @@ def test_address_tokens():
     from f2btune.backend.bannedlines import _addresses
     assert _addresses("from 203.0.113.7 port 22:11: Bye Bye") == ["203.0.113.7"]
     assert _addresses("from 2001:db8::7 port 22") == ["2001:db8::7"]
-    assert _addresses("user fe80:: x ::ffff:192.0.2.1") == ["fe80::", "::ffff:192.0.2.1"]
+    assert sorted(_addresses("user fe80:: x ::ffff:192.0.2.1")) == \
+        ["192.0.2.1", "::ffff:192.0.2.1", "fe80::"]                       # mapped: two tokens
     assert _addresses("at 10:51:23 from [2001:db8::1]:22") == ["10:51:23", "2001:db8::1"]
+    assert _addresses("x%s1.2.3.4" % ("ab" * 40000)) == ["1.2.3.4"]        # inside a long run
 
 
 def test_a_banned_address_alone_is_dropped(sshd):
