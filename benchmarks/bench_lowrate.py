@@ -11,8 +11,10 @@ kernel time, cache and TLB refills after each sleep included) per wake-up, over 
 the ratio of the two is what the backend adds to the cost of waking up at all.  ``--touch N``
 adds a floor loop that also reads N objects of a large heap per wake-up: after a sleep each
 one costs a cache (and TLB) miss, which is what a slow flood's wake-up mostly pays.
+``--lean`` adds a floor loop that also decodes each line, runs the jail's failregex on it and
+counts the address in a dict: the least any Python reader of this flood does per wake-up.
 
-    python benchmarks/bench_lowrate.py --rate 40 --seconds 30 --runs 3 [--touch 200]
+    python benchmarks/bench_lowrate.py --rate 40 --seconds 30 --runs 3 [--touch 200] [--lean]
 """
 import argparse
 import os
@@ -62,15 +64,18 @@ def backend_run(rate, seconds):
     return (c1 - c0) / wakes * 1e6, (n1 - n0) / float(wakes), flt.maxdelay
 
 
-def floor_run(rate, seconds, delay, touch=0):
+def floor_run(rate, seconds, delay, touch=0, lean=False):
     """CPU per wake-up in µs of a loop that only sleeps ``delay``, reads and splits, and
-    reads ``touch`` objects picked at random from a heap of ``HEAP`` small dicts."""
+    reads ``touch`` objects picked at random from a heap of ``HEAP`` small dicts; ``lean``:
+    and decodes each line, searches it with the jail's failregex and counts its address."""
     w = Wakeups(1)
     fd = os.open(w.path, os.O_RDONLY)
     state = {"stop": False, "wakes": 0, "pos": os.fstat(fd).st_size}
     heap = [{"n": i, "s": str(i)} for i in range(HEAP if touch else 0)]
     rng = random.Random(touch)
     picked = [rng.randrange(len(heap)) for _ in range(touch)]
+    counts = {}
+    search = lean_search(w.jail.filter) if lean else None
 
     def loop():
         while not state["stop"]:
@@ -79,6 +84,11 @@ def floor_run(rate, seconds, delay, touch=0):
             lines = data.split(b"\n")
             state["pos"] += len(data) - len(lines.pop())
             state["sink"] = sum(heap[i]["n"] for i in picked)     # read the picked objects
+            if search is not None:
+                for raw in lines:
+                    addr = search(raw.decode("utf-8", "replace")[15:] + "\n")
+                    if addr:
+                        counts[addr] = counts.get(addr, 0) + 1
             state["wakes"] += 1
 
     th = threading.Thread(target=loop, name="f2btune-floor")
@@ -93,6 +103,18 @@ def floor_run(rate, seconds, delay, touch=0):
     return (c1 - c0) / max(1, k1 - k0) * 1e6
 
 
+def lean_search(flt):
+    """A function giving the address of a line the jail's first failregex matches (compiled
+    as the backend's own count compiles it), else None."""
+    flt._refresh_anchor()
+    rx, g4, g6, _ = flt._fast[0]
+
+    def address(text):
+        m = rx.search(text)
+        return None if m is None else (g4 and m.group(g4)) or (g6 and m.group(g6))
+    return address
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=float, default=40.0, help="lines per second (default 40)")
@@ -101,10 +123,13 @@ def main():
     ap.add_argument("--touch", type=int, default=0, metavar="N",
                     help="also run the floor loop reading N random objects of a large heap per "
                          "wake-up: what touching cold memory costs on this machine")
+    ap.add_argument("--lean", action="store_true",
+                    help="also run the floor loop decoding each line, searching it with the "
+                         "jail's failregex and counting its address: the least a Python reader does")
     args = ap.parse_args()
     if args.rate <= 0 or args.seconds <= 0 or args.runs < 1 or args.touch < 0:
         ap.error("--rate and --seconds must be positive, --runs at least 1, --touch not negative")
-    ours, floor, touched, per_wake = [], [], [], []
+    ours, floor, touched, lean, per_wake = [], [], [], [], []
     for _ in range(args.runs):
         us, lines, budget = backend_run(args.rate, args.seconds)
         ours.append(us)
@@ -112,6 +137,8 @@ def main():
         floor.append(floor_run(args.rate, args.seconds, budget))
         if args.touch:
             touched.append(floor_run(args.rate, args.seconds, budget, args.touch))
+        if args.lean:
+            lean.append(floor_run(args.rate, args.seconds, budget, lean=True))
     ratios = [a / b for a, b in zip(ours, floor)]
     print("rate %.0f lines/s, %d x %.0f s, %.1f lines per wake-up" % (
         args.rate, args.runs, args.seconds, statistics.median(per_wake)))
@@ -126,6 +153,9 @@ def main():
         print("floor + %d cold objects: median %.0f us per wake-up (%s): %.2f us per object" % (
             args.touch, statistics.median(touched), ", ".join("%.0f" % x for x in touched),
             statistics.median(extra)))
+    if lean:
+        print("floor + decode, failregex, count: median %.0f us per wake-up (%s)" % (
+            statistics.median(lean), ", ".join("%.0f" % x for x in lean)))
 
 
 if __name__ == "__main__":
