@@ -9,25 +9,32 @@ It follows fail2ban's own ban list (``BanManager``) and the tickets this backend
 - a ticket this backend queued counts as banned until the jail's queue is empty (then the
   actions thread has taken it and the ban list answers).
 
-Answers are kept for one batch (``begin_batch`` clears them and reads the clock once).
+Answers are kept for one batch: ``begin_batch`` clears them, reads the clock and takes the
+ban list and ban time once (an ``unban --all`` during a batch is seen at the next one, as
+the batch's answers are).
 """
 from fail2ban.server.mytime import MyTime
 
 
 class BanView(object):
-    __slots__ = ("flt", "queued", "memo", "now")
+    __slots__ = ("flt", "queued", "memo", "now", "banlist", "bantime")
 
     def __init__(self, flt):
         self.flt = flt
         self.queued = set()          # ids (text) whose ban ticket this backend queued
         self.memo = {}               # id text -> banned? (this batch)
         self.now = 0.0
+        self.banlist = None          # fail2ban's ban list (id -> ticket) for this batch
+        self.bantime = 0
 
     def begin_batch(self):
         self.memo.clear()
         self.now = MyTime.time()
         if self.queued and not self.flt.jail.hasFailTickets:
             self.queued.clear()
+        bm = self._ban_manager()
+        self.banlist = bm._BanManager__banList if bm is not None else None
+        self.bantime = bm.getBanTime() if bm is not None else 0
 
     def is_banned(self, fid):
         """``fid``: the failure id as text (fail2ban's IPAddr hashes and compares as its text)."""
@@ -39,11 +46,11 @@ class BanView(object):
     def _lookup(self, fid):
         if fid in self.queued:
             return True
-        bm = self._ban_manager()
-        ticket = bm._BanManager__banList.get(fid) if bm is not None else None
+        banlist = self.banlist
+        ticket = banlist.get(fid) if banlist is not None else None
         if ticket is None:
             return False
-        return self.now <= ticket.getEndOfBanTime(bm.getBanTime())
+        return self.now <= ticket.getEndOfBanTime(self.bantime)
 
     def any(self):
         """Is any address banned (or queued for a ban) at all?"""
