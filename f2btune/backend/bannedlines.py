@@ -90,7 +90,10 @@ def _addresses(text):
     """The address-like tokens of ``text``: its colon runs and its dotted quads (one inside
     the other counts twice: more tokens, never fewer).  A colon run ending in one colon
     ("port 22:11: Bye") loses it first: no IPv6 address ends so, and two colons must remain."""
-    out = DOTTED_QUAD.findall(text)
+    # each pattern needs its separators: most lines skip one of the two searches
+    out = DOTTED_QUAD.findall(text) if text.count(".") >= 3 else []
+    if text.count(":") < 2:
+        return out
     for tok in COLON_RUN.findall(text):
         if tok[-1] == ":" and tok[-2:] != "::":
             tok = tok[:-1]
