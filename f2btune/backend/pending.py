@@ -62,7 +62,13 @@ class PendingCounts(object):
         maxretry in (the caller checked): :meth:`add` without building a Group."""
         count_into(e, t.first, t.last, t.count, findtime)
         samples = t.samples
-        e.matches = (e.matches + [s[0] for s in samples])[-keep:] if keep else []
+        if keep:
+            m = e.matches                # the entry's own list (every Group gets a new one)
+            m.extend([s[0] for s in samples])
+            if len(m) > keep:
+                del m[:-keep]
+        else:
+            e.matches = []
         e.sample = samples[-1]
 
     def pop(self, key):
