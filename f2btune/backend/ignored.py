@@ -18,18 +18,14 @@ ALL4, ALL6 = (1 << 32) - 1, (1 << 128) - 1
 REFRESH_S = 1.0               # the rules are re-read this often, and after the filter's setters
 
 
-MEMO_MAX = 65536              # answers kept per reading of the rules
-
-
 class SurelyKept(object):
-    __slots__ = ("flt", "key", "nets4", "nets6", "due", "memo")
+    __slots__ = ("flt", "key", "nets4", "nets6", "due")
 
     def __init__(self, flt):
         self.flt = flt
         self.key = None
         self.nets4 = self.nets6 = None      # None: the rules cannot be read cheaply
         self.due = 0.0                      # monotonic time of the next re-read; 0: at once
-        self.memo = {}                      # id text -> kept? (for this reading of the rules)
 
     def refresh(self):
         """Re-read the rules when they changed: at most every ``REFRESH_S``, and at the next
@@ -47,7 +43,6 @@ class SurelyKept(object):
         if key == self.key:
             return
         self.key = key
-        self.memo = {}
         self.nets4 = self.nets6 = None
         if flt.ignoreCommand:
             return
@@ -67,16 +62,8 @@ class SurelyKept(object):
         self.due = 0.0
 
     def kept(self, text):
-        """True when fail2ban would surely not ignore the address ``text`` (its id text)."""
-        b = self.memo.get(text)
-        if b is None:
-            memo = self.memo
-            if len(memo) >= MEMO_MAX:
-                memo.clear()
-            b = memo[text] = self._kept(text)
-        return b
-
-    def _kept(self, text):
+        """True when fail2ban would surely not ignore the address ``text`` (its id text).
+        Asked for addresses new to the counter, mostly seen once under a flood: not memoised."""
         nets = self.nets4
         if nets is None:
             return False
