@@ -53,9 +53,8 @@ class BanView(object):
         return self.now <= ticket.getEndOfBanTime(self.bantime)
 
     def any(self):
-        """Is any address banned (or queued for a ban) at all?"""
-        bm = self._ban_manager()
-        return bool(self.queued) or (bm is not None and bool(bm._BanManager__banList))
+        """Is any address banned (or queued for a ban) at all, as this batch sees it?"""
+        return bool(self.queued) or bool(self.banlist)
 
     def _ban_manager(self):
         """fail2ban's BanManager of the jail, or None (no actions yet: the jail is starting)."""
